@@ -1,0 +1,117 @@
+import Foundation
+
+/// One tenant's CRM: its store, clock and event bus, and the services that act on them.
+///
+/// ```swift
+/// let crm = CRM(store: try SQLiteTenantStore.inMemory(), clock: SystemClock())
+/// try crm.bootstrap(adminLogin: "admin")
+/// let admin = Identity.user("admin")
+/// let customer = try crm.customers.create(NewCustomer(name: "Nguyễn Gia Khương"), by: admin)
+/// ```
+public final class CRM: Sendable {
+    public let store: any TenantStore
+    public let clock: any Clock
+    /// Domain events are published here inside the transaction of each change.
+    public let events: EventBus
+    /// The tenant's time zone: years of revenue (and later dates in plugins) are counted in it.
+    public let timeZone: TimeZone
+
+    /// Vietnam's time zone, the default of every tenant.
+    public static let defaultTimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+
+    public init(store: any TenantStore, clock: any Clock, events: EventBus = EventBus(), timeZone: TimeZone = CRM.defaultTimeZone) {
+        self.store = store
+        self.clock = clock
+        self.events = events
+        self.timeZone = timeZone
+    }
+
+    public var customers: CustomerService { CustomerService(crm: self) }
+    public var relationships: RelationshipService { RelationshipService(crm: self) }
+    public var orders: OrderService { OrderService(crm: self) }
+    public var directory: DirectoryService { DirectoryService(crm: self) }
+    public var notifications: NotificationService { NotificationService(crm: self) }
+    public var audit: AuditService { AuditService(crm: self) }
+
+    /// Runs one service call: a transaction (or a savepoint when nested), the identity resolved in it.
+    func perform<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {
+        try store.transaction { tx in
+            let principal = try Principal.resolve(identity, in: tx)
+            return try body(Operation(crm: self, tx: tx, principal: principal, now: clock.now()))
+        }
+    }
+}
+
+/// The context of one service call inside its transaction.
+struct Operation {
+    let crm: CRM
+    let tx: any StoreTransaction
+    let principal: Principal
+    let now: Int64
+
+    var identity: Identity { principal.identity }
+
+    /// Records a change in the audit log.
+    func audit(_ action: String, entity: String, id: Int64,
+               before: [String: SnapshotValue]?, after: [String: SnapshotValue]?) throws {
+        try tx.appendAudit(AuditEntry(at: now, actor: identity.label, source: identity.source, action: action,
+                                      entity: entity, entityId: id, before: before, after: after))
+    }
+
+    /// Publishes an event to the subscribers, still inside the transaction.
+    func publish(_ kind: DomainEvent.Kind, customer: Customer, before: Customer? = nil,
+                 changes: [String: FieldChange] = [:], referrer: Customer? = nil, order: Order? = nil) throws {
+        try crm.events.publish(DomainEvent(kind: kind, actor: identity, at: now, customer: customer, before: before,
+                                           changes: changes, referrer: referrer, order: order))
+    }
+
+    /// The customer row with `id` if the principal may read it; deleted and unreachable ones are not found.
+    func readableCustomer(_ id: Int64) throws -> CustomerRow {
+        guard let row = try tx.customerRow(id: id), row.deletedAt == nil, try principal.canRead(row, in: tx) else {
+            throw CRMError.notFound(entity: "customer", key: "\(id)")
+        }
+        return row
+    }
+
+    /// The customer row with `id` if the principal may change it. A customer the principal can
+    /// only read (as a viewer or share) is refused with `permission`; one it cannot read is not found.
+    func writableCustomer(_ id: Int64, for permission: Permission, deleted: Bool = false) throws -> CustomerRow {
+        guard let row = try tx.customerRow(id: id), (row.deletedAt != nil) == deleted,
+              try principal.canRead(row, in: tx) || principal.canWrite(row, in: tx) else {
+            throw CRMError.notFound(entity: "customer", key: "\(id)")
+        }
+        guard try principal.canWrite(row, in: tx) else { throw CRMError.permissionDenied(permission) }
+        return row
+    }
+
+    /// The snapshot of a customer known to exist.
+    func snapshot(_ id: Int64) throws -> Customer {
+        guard let customer = try tx.customer(id: id) else { throw CRMError.notFound(entity: "customer", key: "\(id)") }
+        return customer
+    }
+
+    /// The active user with `login`, or a not-found error naming the field it came from.
+    func user(login: String, field: String) throws -> User {
+        guard let user = try tx.user(login: login) else {
+            throw CRMError.invalid(field: field, reason: "unknown user \"\(login)\"")
+        }
+        return user
+    }
+
+    /// The active relationship named `name`.
+    func relationship(named name: String, field: String = "relationship") throws -> Relationship {
+        let wanted = TextRules.normalize(name)
+        guard let relationship = try tx.relationships(deleted: false).first(where: { $0.name == wanted }) else {
+            throw CRMError.invalid(field: field, reason: "unknown relationship \"\(name)\"")
+        }
+        return relationship
+    }
+
+    /// The tenant's first relationship, which customers without one get.
+    func firstRelationship() throws -> Relationship {
+        guard let first = try tx.relationships(deleted: false).first else {
+            throw CRMError.ruleRefused("the tenant has no relationship; create one first")
+        }
+        return first
+    }
+}

@@ -1,0 +1,337 @@
+/// Customers: create, read, edit, assign, share, soft delete and restore, bulk relationship
+/// changes and referrals. Every method checks permission and scope for the acting identity.
+public struct CustomerService: Sendable {
+    let crm: CRM
+
+    /// Creates a customer. Needs `customers.create`; naming another owner needs `customers.assign`,
+    /// naming viewers or shares needs `customers.share`. Fires `customer_created` (and
+    /// `customer_referred` when a referrer is given).
+    @discardableResult
+    public func create(_ input: NewCustomer, by identity: Identity) throws -> Customer {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersCreate)
+            let ownerId: Int64?
+            switch input.owner {
+            case .creator: ownerId = op.principal.user.id
+            case .nobody: ownerId = nil
+            case .user(let login):
+                let owner = try op.user(login: login, field: "owner")
+                if owner.id != op.principal.user.id { try op.principal.require(.customersAssign) }
+                ownerId = owner.id
+            }
+            if !input.viewers.isEmpty || !input.sharedWith.isEmpty { try op.principal.require(.customersShare) }
+            let code = try input.code.map { try TextRules.code($0) } ?? nextCode(op)
+            if try op.tx.customerId(code: code) != nil {
+                throw CRMError.conflict("customer code \"\(code)\" is already used")
+            }
+            let relationship = try input.relationship.map { try op.relationship(named: $0) } ?? op.firstRelationship()
+            let referrer = try input.referrer.map { try op.readableCustomer($0) }
+            var row = CustomerRow(
+                code: code, name: try TextRules.required(input.name, field: "name", max: 200),
+                phone: try TextRules.phone(input.phone), email: try TextRules.email(input.email),
+                relationshipId: relationship.id, ownerId: ownerId,
+                viewerIds: try userIds(input.viewers, field: "viewers", op), sharedWithIds: try userIds(input.sharedWith, field: "shared_with", op),
+                referrerId: referrer?.id, points: try Self.points(input.points),
+                source: try TextRules.optional(input.source, field: "source", max: 100),
+                createdAt: op.now, updatedAt: op.now, fields: try CustomFields.validated(input.fields))
+            row.id = try op.tx.insertCustomer(row)
+            let customer = try op.snapshot(row.id)
+            try op.audit("customer.create", entity: "customer", id: row.id, before: nil, after: customer.snapshot)
+            try op.publish(.customerCreated, customer: customer)
+            if let referrer { try op.publish(.customerReferred, customer: customer, referrer: try op.snapshot(referrer.id)) }
+            return customer
+        }
+    }
+
+    /// The customer with `id`, or nil when it is missing, deleted or out of reach. Needs `customers.read`.
+    public func get(_ id: Int64, by identity: Identity) throws -> Customer? {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersRead)
+            guard let row = try op.tx.customerRow(id: id), row.deletedAt == nil,
+                  try op.principal.canRead(row, in: op.tx) else { return nil }
+            return try op.tx.customer(id: id)
+        }
+    }
+
+    /// The customers matching `query` that the identity may read. Needs `customers.read`.
+    /// With `query.deleted` it lists the trash, which needs `customers.delete` as well.
+    public func find(_ query: CustomerQuery = CustomerQuery(), by identity: Identity) throws -> [Customer] {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersRead)
+            if query.deleted { try op.principal.require(.customersDelete) }
+            var scoped = query
+            scoped.visibility = op.principal.visibility
+            scoped.limit = min(max(query.limit, 0), 1000)
+            return try op.tx.findCustomers(scoped)
+        }
+    }
+
+    /// Edits the fields `patch` sets. Needs `customers.update`, and `customers.assign` to change the owner.
+    /// Fires `customer_updated` plus `relationship_changed`, `points_changed` and `customer_referred`
+    /// when those fields changed; an edit that changes nothing fires nothing.
+    @discardableResult
+    public func update(_ id: Int64, _ patch: CustomerPatch, by identity: Identity) throws -> Customer {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersUpdate)
+            if patch.owner != nil { try op.principal.require(.customersAssign) }
+            return try edit(id, for: .customersUpdate, op) { row in try apply(patch, to: &row, op) }
+        }
+    }
+
+    /// Moves a customer to the relationship named `name` (a single edit: fires events). Needs `customers.update`.
+    @discardableResult
+    public func setRelationship(_ id: Int64, to name: String, by identity: Identity) throws -> Customer {
+        try update(id, CustomerPatch(relationship: name), by: identity)
+    }
+
+    /// Makes `login` the customer's owner (người phụ trách). Needs `customers.assign`.
+    @discardableResult
+    public func assign(_ id: Int64, to login: String?, by identity: Identity) throws -> Customer {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersAssign)
+            return try edit(id, for: .customersAssign, op) { row in
+                row.ownerId = try login.map { try op.user(login: $0, field: "owner").id }
+            }
+        }
+    }
+
+    /// Adds `login` to the customer's viewers (người xem). Needs `customers.share`.
+    @discardableResult
+    public func addViewer(_ id: Int64, _ login: String, by identity: Identity) throws -> Customer {
+        try changeAccessList(id, by: identity) { row, op in
+            let user = try op.user(login: login, field: "viewers")
+            if !row.viewerIds.contains(user.id) { row.viewerIds.append(user.id) }
+        }
+    }
+
+    /// Removes `login` from the customer's viewers. Needs `customers.share`.
+    @discardableResult
+    public func removeViewer(_ id: Int64, _ login: String, by identity: Identity) throws -> Customer {
+        try changeAccessList(id, by: identity) { row, op in
+            let user = try op.user(login: login, field: "viewers")
+            row.viewerIds.removeAll { $0 == user.id }
+        }
+    }
+
+    /// Shares the customer read-only with `logins` (added to those already shared). Needs `customers.share`.
+    @discardableResult
+    public func share(_ id: Int64, with logins: [String], by identity: Identity) throws -> Customer {
+        try changeAccessList(id, by: identity) { row, op in
+            for id in try userIds(logins, field: "shared_with", op) where !row.sharedWithIds.contains(id) {
+                row.sharedWithIds.append(id)
+            }
+        }
+    }
+
+    /// Stops sharing the customer with `logins`. Needs `customers.share`.
+    @discardableResult
+    public func unshare(_ id: Int64, from logins: [String], by identity: Identity) throws -> Customer {
+        try changeAccessList(id, by: identity) { row, op in
+            let removed = Set(try userIds(logins, field: "shared_with", op))
+            row.sharedWithIds.removeAll(where: removed.contains)
+        }
+    }
+
+    /// Moves a customer to the trash (soft delete). Needs `customers.delete`.
+    public func delete(_ id: Int64, by identity: Identity) throws {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersDelete)
+            var row = try op.writableCustomer(id, for: .customersDelete)
+            let before = try op.snapshot(id)
+            row.deletedAt = op.now
+            row.updatedAt = op.now
+            try op.tx.updateCustomer(row)
+            try op.audit("customer.delete", entity: "customer", id: id, before: before.snapshot, after: nil)
+        }
+    }
+
+    /// Brings a customer back from the trash. Needs `customers.delete`.
+    @discardableResult
+    public func restore(_ id: Int64, by identity: Identity) throws -> Customer {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersDelete)
+            var row = try op.writableCustomer(id, for: .customersDelete, deleted: true)
+            row.deletedAt = nil
+            row.updatedAt = op.now
+            try op.tx.updateCustomer(row)
+            let customer = try op.snapshot(id)
+            try op.audit("customer.restore", entity: "customer", id: id, before: nil, after: customer.snapshot)
+            return customer
+        }
+    }
+
+    /// Moves many customers to the relationship `name` at once. Needs `customers.update` on every one;
+    /// all or nothing. Fires no events (as in the seed CRMs), but audits each change.
+    /// Returns how many customers actually changed.
+    @discardableResult
+    public func bulkSetRelationship(_ ids: [Int64], to name: String, by identity: Identity) throws -> Int {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersUpdate)
+            let relationship = try op.relationship(named: name)
+            var changed = 0
+            for id in Set(ids).sorted() {
+                var row = try op.writableCustomer(id, for: .customersUpdate)
+                guard row.relationshipId != relationship.id else { continue }
+                let before = try op.snapshot(id)
+                row.relationshipId = relationship.id
+                row.updatedAt = op.now
+                try op.tx.updateCustomer(row)
+                try op.audit("customer.bulk_relationship", entity: "customer", id: id,
+                             before: before.snapshot, after: try op.snapshot(id).snapshot)
+                changed += 1
+            }
+            return changed
+        }
+    }
+
+    /// The customers `id` referred, and those they referred in turn, each with relationship,
+    /// revenue and created date. Customers out of the identity's reach are left out with their
+    /// branch. Needs `customers.read`.
+    public func referrals(of id: Int64, by identity: Identity, maxDepth: Int = 10) throws -> [ReferralNode] {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersRead)
+            _ = try op.readableCustomer(id)
+            return try referralNodes(of: id, depth: 1, maxDepth: maxDepth, op)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func referralNodes(of id: Int64, depth: Int, maxDepth: Int, _ op: Operation) throws -> [ReferralNode] {
+        guard depth <= maxDepth else { return [] }
+        let query = CustomerQuery(conditions: [(.referrer, .equals(.integer(id)))], orderBy: .id, limit: Int.max,
+                                  visibility: op.principal.visibility)
+        return try op.tx.findCustomers(query).map { customer in
+            ReferralNode(id: customer.id, code: customer.code, name: customer.name, relationship: customer.relationship,
+                         createdAt: customer.createdAt, revenue: try op.tx.saleRevenue(customerId: customer.id), depth: depth,
+                         referred: try referralNodes(of: customer.id, depth: depth + 1, maxDepth: maxDepth, op))
+        }
+    }
+
+    private func changeAccessList(_ id: Int64, by identity: Identity,
+                                  _ change: (inout CustomerRow, Operation) throws -> Void) throws -> Customer {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersShare)
+            return try edit(id, for: .customersShare, op) { row in try change(&row, op) }
+        }
+    }
+
+    /// The one path of every single edit: load within reach, change, store, audit, publish.
+    private func edit(_ id: Int64, for permission: Permission, _ op: Operation,
+                      _ change: (inout CustomerRow) throws -> Void) throws -> Customer {
+        let original = try op.writableCustomer(id, for: permission)
+        let before = try op.snapshot(id)
+        var row = original
+        try change(&row)
+        row.viewerIds = Self.unique(row.viewerIds)
+        row.sharedWithIds = Self.unique(row.sharedWithIds)
+        row.updatedAt = op.now
+        let after = try store(row, op)
+        let changes = after.changes(since: before)
+        guard !changes.isEmpty else {
+            try op.tx.updateCustomer(original)   // an edit that changes nothing leaves no trace
+            return before
+        }
+        try op.audit("customer.update", entity: "customer", id: id, before: before.snapshot, after: after.snapshot)
+        try op.publish(.customerUpdated, customer: after, before: before, changes: changes)
+        if let change = changes["relationship"] {
+            try op.publish(.relationshipChanged, customer: after, before: before, changes: ["relationship": change])
+        }
+        if let change = changes["points"] {
+            try op.publish(.pointsChanged, customer: after, before: before, changes: ["points": change])
+        }
+        if changes["referrer"] != nil, let referrerId = after.referrer {
+            try op.publish(.customerReferred, customer: after, before: before, referrer: try op.snapshot(referrerId))
+        }
+        return after
+    }
+
+    private func store(_ row: CustomerRow, _ op: Operation) throws -> Customer {
+        try op.tx.updateCustomer(row)
+        return try op.snapshot(row.id)
+    }
+
+    private func apply(_ patch: CustomerPatch, to row: inout CustomerRow, _ op: Operation) throws {
+        if let name = patch.name { row.name = try TextRules.required(name, field: "name", max: 200) }
+        if let phone = patch.phone { row.phone = try TextRules.phone(phone) }
+        if let email = patch.email { row.email = try TextRules.email(email) }
+        if let source = patch.source { row.source = try TextRules.optional(source, field: "source", max: 100) }
+        if let points = patch.points { row.points = try Self.points(points) }
+        if let name = patch.relationship { row.relationshipId = try op.relationship(named: name).id }
+        if let owner = patch.owner { row.ownerId = try owner.map { try op.user(login: $0, field: "owner").id } }
+        if let referrer = patch.referrer {
+            row.referrerId = try referrer.map { try checkedReferrer($0, for: row.id, op) }
+        }
+        if let fields = patch.fields {
+            var merged = row.fields
+            for (key, value) in fields { merged[key] = value }
+            row.fields = try CustomFields.validated(merged)
+        }
+    }
+
+    /// A referrer must be a readable customer of the tenant and must not make a referral cycle.
+    private func checkedReferrer(_ referrerId: Int64, for customerId: Int64, _ op: Operation) throws -> Int64 {
+        _ = try op.readableCustomer(referrerId)
+        var current: Int64? = referrerId
+        var seen = Set<Int64>()
+        while let next = current, seen.insert(next).inserted {
+            if next == customerId {
+                throw CRMError.invalid(field: "referrer", reason: "customer \(referrerId) would make a referral cycle")
+            }
+            current = try op.tx.customerRow(id: next)?.referrerId
+        }
+        return referrerId
+    }
+
+    private func userIds(_ logins: [String], field: String, _ op: Operation) throws -> [Int64] {
+        Self.unique(try logins.map { try op.user(login: $0, field: field).id })
+    }
+
+    /// Generates the next free `KH000123` code.
+    private func nextCode(_ op: Operation) throws -> String {
+        while true {
+            let number = try op.tx.nextCounterValue("customer_code")
+            let digits = String(number)
+            let code = "KH" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+            if try op.tx.customerId(code: code) == nil { return code }
+        }
+    }
+
+    private static func points(_ value: Int64) throws -> Int64 {
+        guard value >= 0 else { throw CRMError.invalid(field: "points", reason: "must not be negative (got \(value))") }
+        return value
+    }
+
+    private static func unique(_ ids: [Int64]) -> [Int64] {
+        var seen = Set<Int64>()
+        return ids.filter { seen.insert($0).inserted }
+    }
+}
+
+/// Validation of custom fields: keys are short text, values are finite and bounded.
+enum CustomFields {
+    static let maxFields = 100
+
+    static func validated(_ fields: [String: FieldValue]) throws -> [String: FieldValue] {
+        guard fields.count <= maxFields else {
+            throw CRMError.invalid(field: "fields", reason: "at most \(maxFields) custom fields (got \(fields.count))")
+        }
+        var result: [String: FieldValue] = [:]
+        for (key, value) in fields {
+            let name = try TextRules.required(key, field: "fields", max: 64)
+            switch value {
+            case .string(let text):
+                result[name] = .string(text.precomposedStringWithCanonicalMapping)
+                guard text.count <= 2000 else {
+                    throw CRMError.invalid(field: "fields.\(name)", reason: "must be at most 2000 characters (got \(text.count))")
+                }
+            case .double(let number):
+                guard number.isFinite else { throw CRMError.invalid(field: "fields.\(name)", reason: "must be a finite number") }
+                result[name] = value
+            case .integer, .bool:
+                result[name] = value
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,69 @@
+/// The persistence of one tenant, behind which SQLite (and later PostgreSQL) sits.
+///
+/// Every service call runs in one `transaction`. A call made from inside a transaction on the
+/// same store (a plugin hook calling back into the services) runs in a savepoint of it instead,
+/// so hooks share the transaction of the change that fired them.
+public protocol TenantStore: Sendable {
+    /// Runs `body` in a write transaction, committed when it returns and rolled back when it throws;
+    /// re-entrant calls run in a savepoint of the current transaction.
+    func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+}
+
+/// The operations the services need, within one transaction. Read methods return soft-deleted
+/// records too unless they say otherwise; visibility and permissions are the services' job,
+/// except the `visibility` of a query, which the store applies in its selection.
+public protocol StoreTransaction: AnyObject {
+    /// Runs `body` in a savepoint; rolled back (and the error rethrown) when it throws.
+    func savepoint<T>(_ body: () throws -> T) throws -> T
+
+    // Settings
+    func setting(_ key: String) throws -> String?
+    func setSetting(_ key: String, _ value: String) throws
+
+    // Directory
+    func insertDepartment(name: String, parentId: Int64?) throws -> Department
+    func departments() throws -> [Department]
+    func insertRole(name: String, permissions: Set<Permission>, scope: Scope) throws -> Role
+    func updateRole(_ role: Role) throws
+    func role(id: Int64) throws -> Role?
+    func role(named name: String) throws -> Role?
+    func roles() throws -> [Role]
+    func insertUser(login: String, name: String, departmentId: Int64?, roleId: Int64, createdAt: Int64) throws -> User
+    func user(id: Int64) throws -> User?
+    func user(login: String) throws -> User?
+    func users() throws -> [User]
+
+    // Relationships, ordered by position
+    func insertRelationship(name: String, color: String, description: String?, position: Int) throws -> Relationship
+    func updateRelationship(_ relationship: Relationship) throws
+    func relationship(id: Int64) throws -> Relationship?
+    func relationships(deleted: Bool) throws -> [Relationship]
+    /// How many customers, soft-deleted ones included, have this relationship.
+    func customerCount(relationshipId: Int64) throws -> Int
+
+    // Customers
+    /// The next value of a named counter, starting at 1 (used for `KH000123` codes).
+    func nextCounterValue(_ name: String) throws -> Int64
+    func customerId(code: String) throws -> Int64?
+    func insertCustomer(_ row: CustomerRow) throws -> Int64
+    func updateCustomer(_ row: CustomerRow) throws
+    func customerRow(id: Int64) throws -> CustomerRow?
+    func customer(id: Int64) throws -> Customer?
+    func findCustomers(_ query: CustomerQuery) throws -> [Customer]
+    /// Sale revenue of a customer over all time (cancelled orders excluded).
+    func saleRevenue(customerId: Int64) throws -> Int64
+
+    // Orders
+    func orderId(code: String) throws -> Int64?
+    func insertOrder(_ order: Order) throws -> Int64
+    func order(id: Int64) throws -> Order?
+    func findOrders(_ query: OrderQuery) throws -> [Order]
+
+    // Audit and notifications
+    func appendAudit(_ entry: AuditEntry) throws
+    func auditEntries(entity: String?, entityId: Int64?, limit: Int) throws -> [AuditEntry]
+    func insertNotification(_ notification: Notification) throws -> Int64
+    func notifications(recipientId: Int64, unreadOnly: Bool) throws -> [Notification]
+    func notification(id: Int64) throws -> Notification?
+    func markNotificationRead(id: Int64, at: Int64) throws
+}

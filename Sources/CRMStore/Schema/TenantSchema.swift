@@ -1,0 +1,125 @@
+import GRDB
+
+/// The schema of a tenant's database, as GRDB migrations. Append new migrations; never edit one
+/// that has shipped.
+enum TenantSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: directory, relationships, customers, orders, audit, notifications") { db in
+            try db.execute(sql: """
+                CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+
+                CREATE TABLE departments (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    parent_id INTEGER REFERENCES departments(id)
+                );
+                CREATE TABLE roles (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    permissions TEXT NOT NULL,            -- JSON array of permission names
+                    scope TEXT NOT NULL CHECK (scope IN ('own', 'department', 'all'))
+                );
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY,
+                    login TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    department_id INTEGER REFERENCES departments(id),
+                    role_id INTEGER NOT NULL REFERENCES roles(id),
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX users_department ON users(department_id);
+
+                CREATE TABLE relationships (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    color TEXT NOT NULL,
+                    description TEXT,
+                    position INTEGER NOT NULL,            -- 1-based among active ones; 0 when deleted
+                    deleted_at INTEGER
+                );
+                CREATE UNIQUE INDEX relationships_active_name ON relationships(name) WHERE deleted_at IS NULL;
+
+                CREATE TABLE customers (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    phone TEXT,
+                    email TEXT,
+                    relationship_id INTEGER NOT NULL REFERENCES relationships(id),
+                    owner_id INTEGER REFERENCES users(id),
+                    referrer_id INTEGER REFERENCES customers(id),
+                    points INTEGER NOT NULL DEFAULT 0,
+                    source TEXT,
+                    fields TEXT NOT NULL DEFAULT '{}',    -- JSON object of type-tagged values
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    last_order_at INTEGER,
+                    deleted_at INTEGER
+                );
+                CREATE INDEX customers_owner ON customers(owner_id);
+                CREATE INDEX customers_relationship ON customers(relationship_id);
+                CREATE INDEX customers_referrer ON customers(referrer_id);
+                CREATE INDEX customers_created ON customers(created_at);
+
+                CREATE TABLE customer_viewers (
+                    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    PRIMARY KEY (customer_id, user_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX customer_viewers_user ON customer_viewers(user_id);
+                CREATE TABLE customer_shares (
+                    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    PRIMARY KEY (customer_id, user_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX customer_shares_user ON customer_shares(user_id);
+
+                CREATE TABLE orders (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL CHECK (kind IN ('sale', 'purchase')),
+                    customer_id INTEGER NOT NULL REFERENCES customers(id),
+                    total INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX orders_customer ON orders(customer_id, created_at);
+                CREATE TABLE order_lines (
+                    order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    product TEXT NOT NULL,
+                    quantity REAL NOT NULL,
+                    price INTEGER NOT NULL,
+                    PRIMARY KEY (order_id, position)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    entity_id INTEGER NOT NULL,
+                    before TEXT,
+                    after TEXT
+                );
+                CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+
+                CREATE TABLE notifications (
+                    id INTEGER PRIMARY KEY,
+                    recipient_id INTEGER NOT NULL REFERENCES users(id),
+                    message TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    read_at INTEGER
+                );
+                CREATE INDEX notifications_recipient ON notifications(recipient_id, id);
+                """)
+        }
+        return migrator
+    }
+}

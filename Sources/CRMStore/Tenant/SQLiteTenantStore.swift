@@ -1,0 +1,56 @@
+import CRMCore
+import Foundation
+import GRDB
+
+/// A tenant's store in one SQLite database through GRDB: a file in WAL mode with foreign keys on,
+/// or `:memory:` for tests.
+///
+/// ```swift
+/// let store = try SQLiteTenantStore(path: "lantern-data/tenants/demo.sqlite")
+/// let crm = CRM(store: store, clock: SystemClock())
+/// ```
+public final class SQLiteTenantStore: TenantStore {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating when missing) the database file at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        writer = try DatabasePool(path: path, configuration: configuration)   // WAL by default
+        try TenantSchema.migrator.migrate(writer)
+    }
+
+    /// A fresh database in memory, gone when the store is released.
+    public static func inMemory() throws -> SQLiteTenantStore { try SQLiteTenantStore(memory: ()) }
+
+    private init(memory: Void) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        writer = try DatabaseQueue(configuration: configuration)
+        try TenantSchema.migrator.migrate(writer)
+    }
+
+    public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        // Re-entrant on purpose: a plugin hook runs inside the transaction of the change that fired it
+        // and calls back into the services, which then run in a savepoint of that transaction.
+        try writer.unsafeReentrantWrite { db in
+            let transaction = SQLiteTransaction(db)
+            var result: T?
+            if db.isInsideTransaction {
+                try db.inSavepoint {
+                    result = try body(transaction)
+                    return .commit
+                }
+            } else {
+                try db.inTransaction(.immediate) {
+                    result = try body(transaction)
+                    return .commit
+                }
+            }
+            // `result` is set whenever the block committed; T may itself be optional, hence the double check.
+            guard let value = result else { throw DatabaseError(message: "transaction ended without a result") }
+            return value
+        }
+    }
+}

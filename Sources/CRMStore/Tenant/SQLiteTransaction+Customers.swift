@@ -1,0 +1,141 @@
+import CRMCore
+import Foundation
+import GRDB
+
+extension SQLiteTransaction {
+    /// Every customer snapshot is read through this join, so names replace ids in one place.
+    private static let customerSelect = """
+        SELECT c.*, r.name AS relationship_name, o.login AS owner_login, d.name AS department_name
+        FROM customers c
+        JOIN relationships r ON r.id = c.relationship_id
+        LEFT JOIN users o ON o.id = c.owner_id
+        LEFT JOIN departments d ON d.id = o.department_id
+        """
+
+    private static func column(_ field: CustomerField) -> String {
+        switch field {
+        case .id: return "c.id"
+        case .code: return "c.code"
+        case .name: return "c.name"
+        case .phone: return "c.phone"
+        case .email: return "c.email"
+        case .relationship: return "r.name"
+        case .owner: return "o.login"
+        case .department: return "d.name"
+        case .referrer: return "c.referrer_id"
+        case .points: return "c.points"
+        case .source: return "c.source"
+        case .createdAt: return "c.created_at"
+        case .updatedAt: return "c.updated_at"
+        case .lastOrderAt: return "c.last_order_at"
+        }
+    }
+
+    func customerId(code: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE code = ?", arguments: [code])
+    }
+
+    func insertCustomer(_ row: CustomerRow) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO customers (code, name, phone, email, relationship_id, owner_id, referrer_id, points, source, fields,
+                                   created_at, updated_at, last_order_at, deleted_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
+                             row.points, row.source, try JSONText.encode(row.fields), row.createdAt, row.updatedAt,
+                             row.lastOrderAt, row.deletedAt])
+        let id = db.lastInsertedRowID
+        try replaceAccessLists(customerId: id, viewers: row.viewerIds, shares: row.sharedWithIds)
+        return id
+    }
+
+    func updateCustomer(_ row: CustomerRow) throws {
+        try db.execute(sql: """
+            UPDATE customers SET code = ?, name = ?, phone = ?, email = ?, relationship_id = ?, owner_id = ?, referrer_id = ?,
+                points = ?, source = ?, fields = ?, created_at = ?, updated_at = ?, last_order_at = ?, deleted_at = ?
+            WHERE id = ?
+            """, arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
+                             row.points, row.source, try JSONText.encode(row.fields), row.createdAt, row.updatedAt,
+                             row.lastOrderAt, row.deletedAt, row.id])
+        try replaceAccessLists(customerId: row.id, viewers: row.viewerIds, shares: row.sharedWithIds)
+    }
+
+    private func replaceAccessLists(customerId: Int64, viewers: [Int64], shares: [Int64]) throws {
+        for (table, ids) in [("customer_viewers", viewers), ("customer_shares", shares)] {
+            let current = try Int64.fetchAll(db, sql: "SELECT user_id FROM \(table) WHERE customer_id = ? ORDER BY user_id",
+                                             arguments: [customerId])
+            guard current != ids.sorted() else { continue }
+            try db.execute(sql: "DELETE FROM \(table) WHERE customer_id = ?", arguments: [customerId])
+            for userId in ids {
+                try db.execute(sql: "INSERT INTO \(table) (customer_id, user_id) VALUES (?, ?)", arguments: [customerId, userId])
+            }
+        }
+    }
+
+    func customerRow(id: Int64) throws -> CustomerRow? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM customers WHERE id = ?", arguments: [id]) else { return nil }
+        return CustomerRow(
+            id: row["id"], code: row["code"], name: row["name"], phone: row["phone"], email: row["email"],
+            relationshipId: row["relationship_id"], ownerId: row["owner_id"],
+            viewerIds: try Int64.fetchAll(db, sql: "SELECT user_id FROM customer_viewers WHERE customer_id = ? ORDER BY user_id", arguments: [id]),
+            sharedWithIds: try Int64.fetchAll(db, sql: "SELECT user_id FROM customer_shares WHERE customer_id = ? ORDER BY user_id", arguments: [id]),
+            referrerId: row["referrer_id"], points: row["points"], source: row["source"], createdAt: row["created_at"],
+            updatedAt: row["updated_at"], lastOrderAt: row["last_order_at"], fields: try JSONText.decode(row["fields"]),
+            deletedAt: row["deleted_at"])
+    }
+
+    func customer(id: Int64) throws -> Customer? {
+        let rows = try Row.fetchAll(db, sql: Self.customerSelect + " WHERE c.id = ?", arguments: [id])
+        return try snapshots(rows).first
+    }
+
+    func findCustomers(_ query: CustomerQuery) throws -> [Customer] {
+        var selection = SelectionSQL()
+        selection.add(query.deleted ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL")
+        selection.restrict(to: query.visibility)
+        for (field, condition) in query.conditions {
+            try selection.add(condition, column: Self.column(field), field: field.rawValue)
+        }
+        var arguments = selection.arguments
+        arguments += [Int64(clamping: query.limit), Int64(clamping: query.offset)]
+        let direction = query.descending ? "DESC" : "ASC"
+        let sql = Self.customerSelect + " \(selection.whereClause) ORDER BY \(Self.column(query.orderBy)) \(direction), c.id \(direction) LIMIT ? OFFSET ?"
+        return try snapshots(try Row.fetchAll(db, sql: sql, arguments: arguments))
+    }
+
+    func saleRevenue(customerId: Int64) throws -> Int64 {
+        try Int64.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(total), 0) FROM orders WHERE customer_id = ? AND kind = 'sale' AND status != 'cancelled'
+            """, arguments: [customerId]) ?? 0
+    }
+
+    /// Turns joined customer rows into snapshots, fetching viewers and shares for all of them at once.
+    private func snapshots(_ rows: [Row]) throws -> [Customer] {
+        guard !rows.isEmpty else { return [] }
+        let ids: [Int64] = rows.map { $0["id"] }
+        let viewers = try logins(in: "customer_viewers", for: ids)
+        let shares = try logins(in: "customer_shares", for: ids)
+        return try rows.map { row in
+            let id: Int64 = row["id"]
+            return Customer(
+                id: id, code: row["code"], name: row["name"], phone: row["phone"], email: row["email"],
+                relationship: row["relationship_name"], owner: row["owner_login"], department: row["department_name"],
+                viewers: viewers[id] ?? [], sharedWith: shares[id] ?? [], referrer: row["referrer_id"], points: row["points"],
+                source: row["source"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+                lastOrderAt: row["last_order_at"], fields: try JSONText.decode(row["fields"]), deletedAt: row["deleted_at"])
+        }
+    }
+
+    private func logins(in table: String, for customerIds: [Int64]) throws -> [Int64: [String]] {
+        var result: [Int64: [String]] = [:]
+        // SQLite binds at most 32766 parameters; chunk well below that.
+        for start in stride(from: 0, to: customerIds.count, by: 500) {
+            let chunk = Array(customerIds[start..<min(start + 500, customerIds.count)])
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT t.customer_id, u.login FROM \(table) t JOIN users u ON u.id = t.user_id
+                WHERE t.customer_id IN (\(SelectionSQL.placeholders(chunk.count))) ORDER BY u.login
+                """, arguments: StatementArguments(chunk))
+            for row in rows { result[row["customer_id"], default: []].append(row["login"]) }
+        }
+        return result
+    }
+}

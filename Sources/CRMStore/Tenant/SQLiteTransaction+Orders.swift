@@ -1,0 +1,70 @@
+import CRMCore
+import Foundation
+import GRDB
+
+extension SQLiteTransaction {
+    private static func column(_ field: OrderField) -> String {
+        switch field {
+        case .id: return "ord.id"
+        case .code: return "ord.code"
+        case .customer: return "ord.customer_id"
+        case .kind: return "ord.kind"
+        case .status: return "ord.status"
+        case .total: return "ord.total"
+        case .createdAt: return "ord.created_at"
+        }
+    }
+
+    func orderId(code: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM orders WHERE code = ?", arguments: [code])
+    }
+
+    func insertOrder(_ order: Order) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO orders (code, kind, customer_id, total, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [order.code, order.kind.rawValue, order.customer, order.total, order.status.rawValue,
+                             order.createdBy, order.createdAt])
+        let id = db.lastInsertedRowID
+        for (index, line) in order.lines.enumerated() {
+            try db.execute(sql: "INSERT INTO order_lines (order_id, position, product, quantity, price) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, index + 1, line.product, line.quantity, line.price])
+        }
+        return id
+    }
+
+    func order(id: Int64) throws -> Order? {
+        try orders(try Row.fetchAll(db, sql: "SELECT * FROM orders ord WHERE ord.id = ?", arguments: [id])).first
+    }
+
+    func findOrders(_ query: OrderQuery) throws -> [Order] {
+        var selection = SelectionSQL()
+        selection.add("c.deleted_at IS NULL")
+        selection.restrict(to: query.visibility)
+        for (field, condition) in query.conditions {
+            try selection.add(condition, column: Self.column(field), field: field.rawValue)
+        }
+        var arguments = selection.arguments
+        arguments += [Int64(clamping: query.limit), Int64(clamping: query.offset)]
+        let direction = query.descending ? "DESC" : "ASC"
+        let sql = """
+            SELECT ord.* FROM orders ord
+            JOIN customers c ON c.id = ord.customer_id
+            LEFT JOIN users o ON o.id = c.owner_id
+            \(selection.whereClause)
+            ORDER BY \(Self.column(query.orderBy)) \(direction), ord.id \(direction) LIMIT ? OFFSET ?
+            """
+        return try orders(try Row.fetchAll(db, sql: sql, arguments: arguments))
+    }
+
+    private func orders(_ rows: [Row]) throws -> [Order] {
+        try rows.map { row in
+            let id: Int64 = row["id"]
+            let lines = try Row.fetchAll(db, sql: "SELECT * FROM order_lines WHERE order_id = ? ORDER BY position", arguments: [id]).map {
+                OrderLine(product: $0["product"], quantity: $0["quantity"], price: $0["price"])
+            }
+            return Order(id: id, code: row["code"], kind: OrderKind(rawValue: row["kind"]) ?? .sale, customer: row["customer_id"],
+                         total: row["total"], status: OrderStatus(rawValue: row["status"]) ?? .new, lines: lines,
+                         createdBy: row["created_by"], createdAt: row["created_at"])
+        }
+    }
+}
