@@ -127,6 +127,23 @@ struct CustomerTests {
         #expect(unchanged.isEmpty, "an edit that changes nothing fires nothing")
     }
 
+    @Test("reward points are awarded and redeemed, never below zero")
+    func rewardPoints() throws {
+        let tenant = try TestTenant()
+        let customer = try tenant.customer()
+        var balances: [Int64] = []
+        let events = try tenant.events {
+            balances.append(try tenant.crm.customers.awardPoints(customer.id, 120, by: tenant.admin).points)
+            balances.append(try tenant.crm.customers.awardPoints(customer.id, -20, by: tenant.admin).points)
+        }
+        #expect(balances == [120, 100])
+        #expect(events.map(\.kind) == [.customerUpdated, .pointsChanged, .customerUpdated, .pointsChanged])
+        #expect(events[3].from == .integer(120) && events[3].to == .integer(100))
+        #expect(crmError { try tenant.crm.customers.awardPoints(customer.id, -101, by: tenant.admin) }
+                == .invalid(field: "points", reason: "cannot take 101 points from a balance of 100"))
+        #expect(try tenant.crm.customers.get(customer.id, by: tenant.admin)?.points == 100)
+    }
+
     @Test func createFiresCreatedAndReferred() throws {
         let tenant = try TestTenant()
         let referrer = try tenant.customer("Giới thiệu")

@@ -76,8 +76,9 @@ struct Operation {
     /// The customer row with `id` if the principal may change it. A customer the principal can
     /// only read (as a viewer or share) is refused with `permission`; one it cannot read is not found.
     func writableCustomer(_ id: Int64, for permission: Permission, deleted: Bool = false) throws -> CustomerRow {
+        // Whatever may be written may be read, so reach is decided by canRead alone.
         guard let row = try tx.customerRow(id: id), (row.deletedAt != nil) == deleted,
-              try principal.canRead(row, in: tx) || principal.canWrite(row, in: tx) else {
+              try principal.canRead(row, in: tx) else {
             throw CRMError.notFound(entity: "customer", key: "\(id)")
         }
         guard try principal.canWrite(row, in: tx) else { throw CRMError.permissionDenied(permission) }

@@ -84,6 +84,22 @@ public struct CustomerService: Sendable {
         try update(id, CustomerPatch(relationship: name), by: identity)
     }
 
+    /// Adds `delta` reward points (negative to redeem); the balance never goes below zero.
+    /// A single edit: fires `customer_updated` and `points_changed`. Needs `customers.update`.
+    @discardableResult
+    public func awardPoints(_ id: Int64, _ delta: Int64, by identity: Identity) throws -> Customer {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersUpdate)
+            return try edit(id, for: .customersUpdate, op) { row in
+                let (balance, overflow) = row.points.addingReportingOverflow(delta)
+                guard !overflow, balance >= 0 else {
+                    throw CRMError.invalid(field: "points", reason: "cannot take \(-delta) points from a balance of \(row.points)")
+                }
+                row.points = balance
+            }
+        }
+    }
+
     /// Makes `login` the customer's owner (người phụ trách). Needs `customers.assign`.
     @discardableResult
     public func assign(_ id: Int64, to login: String?, by identity: Identity) throws -> Customer {
