@@ -108,6 +108,16 @@ struct Operation {
         return relationship
     }
 
+    /// The next free generated code, such as `KH000123`: `prefix` and at least six digits of the
+    /// named counter, skipping numbers a hand-given code already took.
+    func nextCode(prefix: String, counter: String, isTaken: (String) throws -> Bool) throws -> String {
+        while true {
+            let digits = String(try tx.nextCounterValue(counter))
+            let code = prefix + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+            if try !isTaken(code) { return code }
+        }
+    }
+
     /// The tenant's first relationship, which customers without one get.
     func firstRelationship() throws -> Relationship {
         guard let first = try tx.relationships(deleted: false).first else {

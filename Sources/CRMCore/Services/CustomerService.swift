@@ -20,7 +20,7 @@ public struct CustomerService: Sendable {
                 ownerId = owner.id
             }
             if !input.viewers.isEmpty || !input.sharedWith.isEmpty { try op.principal.require(.customersShare) }
-            let code = try input.code.map { try TextRules.code($0) } ?? nextCode(op)
+            let code = try input.code.map { try TextRules.code($0) } ?? op.nextCode(prefix: "KH", counter: "customer_code") { try op.tx.customerId(code: $0) != nil }
             if try op.tx.customerId(code: code) != nil {
                 throw CRMError.conflict("customer code \"\(code)\" is already used")
             }
@@ -301,16 +301,6 @@ public struct CustomerService: Sendable {
 
     private func userIds(_ logins: [String], field: String, _ op: Operation) throws -> [Int64] {
         Self.unique(try logins.map { try op.user(login: $0, field: field).id })
-    }
-
-    /// Generates the next free `KH000123` code.
-    private func nextCode(_ op: Operation) throws -> String {
-        while true {
-            let number = try op.tx.nextCounterValue("customer_code")
-            let digits = String(number)
-            let code = "KH" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-            if try op.tx.customerId(code: code) == nil { return code }
-        }
     }
 
     private static func points(_ value: Int64) throws -> Int64 {

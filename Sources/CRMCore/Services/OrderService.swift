@@ -39,7 +39,7 @@ public struct OrderService: Sendable {
             guard computed.magnitude < 9e15 else { throw CRMError.invalid(field: "lines", reason: "the total is too large") }
             let total = input.total ?? Int64(computed.rounded())
             guard total >= 0 else { throw CRMError.invalid(field: "total", reason: "must not be negative (got \(total))") }
-            let code = try input.code.map { try TextRules.code($0) } ?? nextCode(op)
+            let code = try input.code.map { try TextRules.code($0) } ?? op.nextCode(prefix: "DH", counter: "order_code") { try op.tx.orderId(code: $0) != nil }
             if try op.tx.orderId(code: code) != nil { throw CRMError.conflict("order code \"\(code)\" is already used") }
             var order = Order(id: 0, code: code, kind: input.kind, customer: input.customer, total: total,
                               status: input.status, lines: lines, createdBy: op.identity.label, createdAt: op.now)
@@ -93,14 +93,6 @@ public struct OrderService: Sendable {
                 byYear[year]!.orders += 1
             }
             return byYear.values.sorted { $0.year < $1.year }
-        }
-    }
-
-    private func nextCode(_ op: Operation) throws -> String {
-        while true {
-            let digits = String(try op.tx.nextCounterValue("order_code"))
-            let code = "DH" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-            if try op.tx.orderId(code: code) == nil { return code }
         }
     }
 

@@ -89,17 +89,10 @@ extension SQLiteTransaction {
     }
 
     func findCustomers(_ query: CustomerQuery) throws -> [Customer] {
-        var selection = SelectionSQL()
-        selection.add(query.deleted ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL")
-        selection.restrict(to: query.visibility)
-        for (field, condition) in query.conditions {
-            try selection.add(condition, column: Self.column(field), field: field.rawValue)
-        }
-        var arguments = selection.arguments
-        arguments += [Int64(clamping: query.limit), Int64(clamping: query.offset)]
-        let direction = query.descending ? "DESC" : "ASC"
-        let sql = Self.customerSelect + " \(selection.whereClause) ORDER BY \(Self.column(query.orderBy)) \(direction), c.id \(direction) LIMIT ? OFFSET ?"
-        return try snapshots(try Row.fetchAll(db, sql: sql, arguments: arguments))
+        let selection = try SelectionSQL(query, scope: query.deleted ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL",
+                                         idColumn: "c.id", column: Self.column)
+        let sql = Self.customerSelect + " \(selection.whereClause) \(selection.orderAndPage)"
+        return try snapshots(try Row.fetchAll(db, sql: sql, arguments: selection.arguments))
     }
 
     func saleRevenue(customerId: Int64) throws -> Int64 {

@@ -37,23 +37,14 @@ extension SQLiteTransaction {
     }
 
     func findOrders(_ query: OrderQuery) throws -> [Order] {
-        var selection = SelectionSQL()
-        selection.add("c.deleted_at IS NULL")
-        selection.restrict(to: query.visibility)
-        for (field, condition) in query.conditions {
-            try selection.add(condition, column: Self.column(field), field: field.rawValue)
-        }
-        var arguments = selection.arguments
-        arguments += [Int64(clamping: query.limit), Int64(clamping: query.offset)]
-        let direction = query.descending ? "DESC" : "ASC"
+        let selection = try SelectionSQL(query, scope: "c.deleted_at IS NULL", idColumn: "ord.id", column: Self.column)
         let sql = """
             SELECT ord.* FROM orders ord
             JOIN customers c ON c.id = ord.customer_id
             LEFT JOIN users o ON o.id = c.owner_id
-            \(selection.whereClause)
-            ORDER BY \(Self.column(query.orderBy)) \(direction), ord.id \(direction) LIMIT ? OFFSET ?
+            \(selection.whereClause) \(selection.orderAndPage)
             """
-        return try orders(try Row.fetchAll(db, sql: sql, arguments: arguments))
+        return try orders(try Row.fetchAll(db, sql: sql, arguments: selection.arguments))
     }
 
     private func orders(_ rows: [Row]) throws -> [Order] {

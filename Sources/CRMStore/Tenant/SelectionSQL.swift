@@ -8,8 +8,26 @@ struct SelectionSQL {
     private(set) var clauses: [String] = []
     private(set) var arguments: StatementArguments = []
 
+    /// The selection of `query`: `scope` (a fixed clause), the visibility, then every condition on
+    /// the column `column` maps its field to; `orderAndPage` finishes the statement, with ties
+    /// broken by `idColumn`.
+    init<Field: RawRepresentable<String>>(_ query: RecordQuery<Field>, scope: String, idColumn: String,
+                                          column: (Field) -> String) throws {
+        add(scope)
+        restrict(to: query.visibility)
+        for (field, condition) in query.conditions {
+            try add(condition, column: column(field), field: field.rawValue)
+        }
+        let direction = query.descending ? "DESC" : "ASC"
+        orderAndPage = "ORDER BY \(column(query.orderBy)) \(direction), \(idColumn) \(direction) LIMIT ? OFFSET ?"
+        arguments += [Int64(clamping: query.limit), Int64(clamping: query.offset)]
+    }
+
+    /// `ORDER BY ... LIMIT ? OFFSET ?`, whose two arguments come last in `arguments`.
+    private(set) var orderAndPage = ""
+
     /// Restricts to customers (aliased `c`, owner aliased `o`) the visibility reaches.
-    mutating func restrict(to visibility: Visibility) {
+    private mutating func restrict(to visibility: Visibility) {
         switch visibility {
         case .all:
             break
@@ -24,13 +42,12 @@ struct SelectionSQL {
         }
     }
 
-    mutating func add(_ sql: String, _ values: [any DatabaseValueConvertible] = []) {
+    private mutating func add(_ sql: String) {
         clauses.append(sql)
-        for value in values { arguments += [value] }
     }
 
     /// Adds one filter condition on the column expression `column`, for field `field` (named in errors).
-    mutating func add(_ condition: Condition, column: String, field: String) throws {
+    private mutating func add(_ condition: Condition, column: String, field: String) throws {
         switch condition {
         case .equals(let value):
             clauses.append("\(column) = ?")
