@@ -1,22 +1,190 @@
+// The C side of Lantern's Lua embedding: a counting allocator that refuses past the limit, a
+// watchdog thread that arms a hook only when a deadline passes (so the normal path costs
+// nothing), and protected loading and calls. Errors are raised only here, never across Swift.
 #include "CLuaShim.h"
 #include <lua.h>
 #include <lualib.h>
 #include <lauxlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-lua_State *lantern_newstate(void) {
-    lua_State *L = luaL_newstate();
-    if (L == NULL) return NULL;
-    luaL_openlibs(L);
-    return L;
+struct lantern_state {
+    lua_State *L;
+    size_t used;
+    size_t limit;
+    /* Sticky for the rest of an invocation once set; cleared when the next one starts. */
+    atomic_int memory_exceeded;
+    atomic_int time_exceeded;
+    /* Watchdog bookkeeping, guarded by watchdog_mutex. */
+    struct timespec deadline;
+    int armed;
+    lantern_state *next_armed;
+};
+
+/* ---- Memory ---------------------------------------------------------------------------- */
+
+static void *lantern_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    lantern_state *state = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        state->used -= old;
+        return NULL;
+    }
+    if (nsize > old && state->limit != 0) {
+        if (atomic_load(&state->memory_exceeded) || state->used - old + nsize > state->limit) {
+            atomic_store(&state->memory_exceeded, 1);
+            return NULL;
+        }
+    }
+    void *block = realloc(ptr, nsize);
+    if (block == NULL) return NULL;
+    state->used = state->used - old + nsize;
+    return block;
 }
 
-int lantern_dostring(lua_State *L, const char *code, size_t length, const char *chunkname, int maxresults) {
+/* ---- Time: one watchdog thread for every state ----------------------------------------- */
+
+static pthread_mutex_t watchdog_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watchdog_wakeup;
+static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
+static lantern_state *armed_states = NULL;
+
+static int before(const struct timespec *a, const struct timespec *b) {
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Runs in the Lua thread at the next instruction, call or line once the deadline passed; it keeps
+   firing (the hook stays set) so a script's pcall cannot swallow the error. */
+static void deadline_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    luaL_error(L, "time limit exceeded");
+}
+
+static void *watchdog_main(void *unused) {
+    (void)unused;
+    pthread_mutex_lock(&watchdog_mutex);
+    for (;;) {
+        struct timespec now, earliest = {0, 0};
+        int have = 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (lantern_state *s = armed_states; s; s = s->next_armed) {
+            if (!before(&now, &s->deadline)) {
+                if (!atomic_exchange(&s->time_exceeded, 1)) {
+                    /* lua_sethook is safe to call from another thread (Lua's manual, lua_sethook). */
+                    lua_sethook(s->L, deadline_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+                }
+            } else if (!have || before(&s->deadline, &earliest)) {
+                earliest = s->deadline;
+                have = 1;
+            }
+        }
+        if (have) pthread_cond_timedwait(&watchdog_wakeup, &watchdog_mutex, &earliest);
+        else pthread_cond_wait(&watchdog_wakeup, &watchdog_mutex);
+    }
+    return NULL;
+}
+
+static void watchdog_start(void) {
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+    pthread_cond_init(&watchdog_wakeup, &attributes);
+    pthread_t thread;
+    pthread_attr_t thread_attributes;
+    pthread_attr_init(&thread_attributes);
+    pthread_attr_setdetachstate(&thread_attributes, PTHREAD_CREATE_DETACHED);
+    pthread_create(&thread, &thread_attributes, watchdog_main, NULL);
+}
+
+static void arm(lantern_state *state, unsigned time_ms) {
+    pthread_once(&watchdog_once, watchdog_start);
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += time_ms / 1000;
+    deadline.tv_nsec += (long)(time_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec += 1; deadline.tv_nsec -= 1000000000L; }
+    pthread_mutex_lock(&watchdog_mutex);
+    state->deadline = deadline;
+    state->armed = 1;
+    state->next_armed = armed_states;
+    armed_states = state;
+    pthread_cond_signal(&watchdog_wakeup);
+    pthread_mutex_unlock(&watchdog_mutex);
+}
+
+/* After this returns the watchdog never touches the state again (it only does so under the mutex). */
+static void disarm(lantern_state *state) {
+    pthread_mutex_lock(&watchdog_mutex);
+    if (state->armed) {
+        for (lantern_state **link = &armed_states; *link; link = &(*link)->next_armed) {
+            if (*link == state) { *link = state->next_armed; break; }
+        }
+        state->armed = 0;
+    }
+    pthread_mutex_unlock(&watchdog_mutex);
+    lua_sethook(state->L, NULL, 0, 0);
+}
+
+/* ---- States and calls ------------------------------------------------------------------ */
+
+static int open_libraries(lua_State *L) {
+    luaL_openlibs(L);
+    return 0;
+}
+
+lantern_state *lantern_state_new(size_t memory_limit) {
+    lantern_state *state = calloc(1, sizeof *state);
+    if (state == NULL) return NULL;
+    state->limit = memory_limit;
+    state->L = lua_newstate(lantern_alloc, state);
+    if (state->L == NULL) { free(state); return NULL; }
+    /* Opening the libraries allocates: do it protected, so running out of memory is an error, not a panic. */
+    lua_pushcfunction(state->L, open_libraries);
+    if (lua_pcall(state->L, 0, 0, 0) != LUA_OK) { lua_close(state->L); free(state); return NULL; }
+    return state;
+}
+
+void lantern_state_close(lantern_state *state) {
+    if (state == NULL) return;
+    disarm(state);
+    lua_close(state->L);
+    free(state);
+}
+
+lua_State *lantern_state_lua(lantern_state *state) { return state->L; }
+
+size_t lantern_state_memory(const lantern_state *state) { return state->used; }
+
+int lantern_load(lantern_state *state, const char *code, size_t length, const char *chunkname) {
+    atomic_store(&state->memory_exceeded, 0);
     /* "t": text only, so a plugin can never feed precompiled bytecode to the VM. */
-    int status = luaL_loadbufferx(L, code, length, chunkname, "t");
-    if (status != LUA_OK) return status;
-    return lua_pcall(L, 0, maxresults, 0);
+    return luaL_loadbufferx(state->L, code, length, chunkname, "t");
+}
+
+int lantern_call(lantern_state *state, int nargs, int nresults, unsigned time_ms, int *limit) {
+    atomic_store(&state->memory_exceeded, 0);
+    atomic_store(&state->time_exceeded, 0);
+    if (time_ms > 0) arm(state, time_ms);
+    int status = lua_pcall(state->L, nargs, nresults, 0);
+    if (time_ms > 0) disarm(state);
+    *limit = LANTERN_LIMIT_NONE;
+    if (atomic_load(&state->time_exceeded)) *limit = LANTERN_LIMIT_TIME;
+    else if (atomic_load(&state->memory_exceeded)) *limit = LANTERN_LIMIT_MEMORY;
+    /* The host may allocate again (the error message below, its own pushes). */
+    atomic_store(&state->memory_exceeded, 0);
+    if (*limit != LANTERN_LIMIT_NONE) {
+        /* Whatever the script did with the limit's error (even swallowed it and returned),
+           the invocation failed, and says so in the same words every time. */
+        lua_settop(state->L, 0);
+        lua_pushstring(state->L, *limit == LANTERN_LIMIT_TIME ? "time limit exceeded" : "memory limit exceeded");
+        status = LUA_ERRRUN;
+    }
+    return status;
 }
 
 void lantern_pop_error(lua_State *L, char *buffer, size_t size) {

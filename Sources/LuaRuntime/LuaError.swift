@@ -1,8 +1,22 @@
 /// An error raised while compiling or running Lua code, with Lua's own message
 /// (which carries the chunk name and line, such as `main.lua:4: attempt to index a nil value`).
 public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What went wrong: `syntax`, `runtime`, `memory` or `handler` (an error inside an error handler).
-    public enum Kind: String, Sendable { case syntax, runtime, memory, handler }
+    /// What went wrong.
+    public enum Kind: String, Sendable {
+        /// The code does not compile.
+        case syntax
+        /// The code raised an error.
+        case runtime
+        /// Lua itself ran out of memory (not the state's limit).
+        case memory
+        /// An error inside an error handler.
+        case handler
+        /// The invocation ran past its wall-time budget.
+        case timeLimit
+        /// The state's heap reached its limit.
+        case memoryLimit
+    }
+
     public let kind: Kind
     public let message: String
     public var description: String { message }
@@ -11,4 +25,7 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
         self.kind = kind
         self.message = message
     }
+
+    /// Whether a limit stopped the invocation: the state must then be discarded, never reused.
+    public var isLimit: Bool { kind == .timeLimit || kind == .memoryLimit }
 }

@@ -4,37 +4,55 @@ import CLuaShim
 /// One Lua 5.4 state owned by Swift. Every call into Lua is a protected call made by the C shim,
 /// so a Lua error never unwinds through Swift frames (design.md rule 1).
 ///
+/// The heap is capped at `memoryLimit` bytes by a counting allocator, and each `evaluate` may
+/// be given a wall-time budget, enforced by a watchdog thread that arms a hook only once the
+/// deadline passes. A limit, once hit, holds until the call unwinds: `pcall` cannot swallow it.
+///
 /// Not thread-safe: use one state from one thread at a time.
 ///
 /// ```swift
-/// let lua = try LuaState()
-/// let value = try lua.evaluate("return 6 * 7", chunkName: "answer.lua")   // .integer(42)
+/// let lua = try LuaState(memoryLimit: 16 << 20)
+/// let value = try lua.evaluate("return 6 * 7", chunkName: "answer.lua", timeLimitMilliseconds: 100)   // .integer(42)
 /// ```
 public final class LuaState {
+    private let handle: OpaquePointer
     private let state: OpaquePointer
 
-    /// Opens a new state with Lua's standard libraries.
-    public init() throws {
-        guard let state = lantern_newstate() else {
+    /// Opens a new state with Lua's standard libraries; `memoryLimit` bytes of heap (0: unlimited).
+    public init(memoryLimit: Int = 0) throws {
+        guard let handle = lantern_state_new(memoryLimit) else {
             throw LuaError(kind: .memory, message: "not enough memory to create a Lua state")
         }
-        self.state = state
+        self.handle = handle
+        state = lantern_state_lua(handle)
     }
 
-    deinit { lua_close(state) }
+    deinit { lantern_state_close(handle) }
 
-    /// Compiles `code` as text (never bytecode) and runs it; returns its first result.
-    public func evaluate(_ code: String, chunkName: String = "chunk") throws -> LuaValue {
+    /// Bytes the state's heap uses now.
+    public var memoryInUse: Int { lantern_state_memory(handle) }
+
+    /// Compiles `code` as text (never bytecode) and runs it within the time budget (0: none);
+    /// returns its first result.
+    public func evaluate(_ code: String, chunkName: String = "chunk", timeLimitMilliseconds: UInt32 = 0) throws -> LuaValue {
         let top = lua_gettop(state)
         defer { lua_settop(state, top) }
         var bytes = Array(code.utf8)
-        let status = bytes.withUnsafeMutableBufferPointer { buffer in
+        let loaded = bytes.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
-                lantern_dostring(state, pointer, buffer.count, "=" + chunkName, 1)
+                lantern_load(handle, pointer, buffer.count, "=" + chunkName)
             }
         }
+        if loaded != LUA_OK { throw LuaError(kind: Self.kind(of: loaded), message: popError()) }
+        var limit: Int32 = 0
+        let status = lantern_call(handle, 0, 1, timeLimitMilliseconds, &limit)
         if status != LUA_OK {
-            throw LuaError(kind: Self.kind(of: status), message: popError())
+            let kind: LuaError.Kind = switch Int(limit) {
+            case LANTERN_LIMIT_TIME: .timeLimit
+            case LANTERN_LIMIT_MEMORY: .memoryLimit
+            default: Self.kind(of: status)
+            }
+            throw LuaError(kind: kind, message: popError())
         }
         return value(at: -1)
     }

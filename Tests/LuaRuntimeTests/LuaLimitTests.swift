@@ -1,0 +1,71 @@
+import Testing
+@testable import LuaRuntime
+
+/// The two limits of design.md rules 4 and 5, at the runtime layer: whatever the script does to
+/// catch the error, the invocation fails with the limit's error, and the process carries on.
+@Suite("Lua runtime: time and memory limits")
+struct LuaLimitTests {
+    @Test("runaway code is stopped by the time limit, however it tries to catch it", arguments: [
+        "while true do end",
+        "while true do pcall(function() while true do end end) end",
+        "local ok repeat ok = pcall(function() while true do end end) until false",
+        "for i = 1, math.maxinteger do local t = {} end",
+        "local function f() return f() end return f()",
+        "while true do local ok, e = pcall(error, 'x') end",
+        "local t = {} for i = 1, 10 do t[i] = i end table.sort(t, function(a, b) while true do end end)",
+    ])
+    func runawayCodeIsStopped(_ code: String) throws {
+        let lua = try LuaState(memoryLimit: 16 << 20)
+        let error = #expect(throws: LuaError.self) { try lua.evaluate(code, chunkName: "main.lua", timeLimitMilliseconds: 100) }
+        #expect(error?.kind == .timeLimit, "\(String(describing: error))")
+        #expect(error?.message == "time limit exceeded")
+        // A fresh state serves the next invocation (the host discards one that hit a limit).
+        let next = try LuaState(memoryLimit: 16 << 20)
+        #expect(try next.evaluate("return 1", timeLimitMilliseconds: 100) == .integer(1))
+    }
+
+    @Test("a script that swallows the time limit and returns still fails")
+    func swallowedTimeLimitStillFails() throws {
+        let lua = try LuaState()
+        let code = """
+            local start = os.clock()
+            local ok = pcall(function() while true do end end)
+            return "escaped"
+            """
+        let error = #expect(throws: LuaError.self) { try lua.evaluate(code, timeLimitMilliseconds: 50) }
+        #expect(error?.kind == .timeLimit)
+    }
+
+    @Test("memory bombs are stopped by the memory limit", arguments: [
+        "local t = {} for i = 1, math.maxinteger do t[i] = i end",
+        "local s = 'x' while true do s = s .. s end",
+        "local t = {} while true do t[#t + 1] = ('x'):rep(1024) .. #t end",
+        "local t = {} while true do local ok = pcall(function() t[#t + 1] = {1, 2, 3, 4} end) end",
+        "return ('x'):rep(64 * 1024 * 1024)",
+    ])
+    func memoryBombsAreStopped(_ code: String) throws {
+        let lua = try LuaState(memoryLimit: 16 << 20)
+        let error = #expect(throws: LuaError.self) { try lua.evaluate(code, chunkName: "main.lua", timeLimitMilliseconds: 2_000) }
+        #expect(error?.kind == .memoryLimit, "\(String(describing: error))")
+        #expect(error?.message == "memory limit exceeded")
+        #expect(lua.memoryInUse <= 16 << 20)
+    }
+
+    @Test("limits cost nothing when not reached")
+    func normalCodeRunsUnderLimits() throws {
+        let lua = try LuaState(memoryLimit: 16 << 20)
+        let sum = try lua.evaluate("local s = 0 for i = 1, 100000 do s = s + i end return s", timeLimitMilliseconds: 1_000)
+        #expect(sum == .integer(5_000_050_000))
+        // The same state goes on serving after normal calls, and after an ordinary error.
+        #expect(throws: LuaError.self) { try lua.evaluate("error('boom')", timeLimitMilliseconds: 100) }
+        #expect(try lua.evaluate("return 'Đã liên hệ'", timeLimitMilliseconds: 100) == .string("Đã liên hệ"))
+    }
+
+    @Test("a state's heap is counted")
+    func memoryIsCounted() throws {
+        let lua = try LuaState()
+        let before = lua.memoryInUse
+        _ = try lua.evaluate("big = ('x'):rep(1000000)")
+        #expect(lua.memoryInUse >= before + 1_000_000)
+    }
+}
