@@ -37,11 +37,11 @@ public final class LuaState {
     public func evaluate(_ code: String, chunkName: String = "chunk", timeLimitMilliseconds: UInt32 = 0) throws -> LuaValue {
         let top = lua_gettop(state)
         defer { lua_settop(state, top) }
-        var bytes = Array(code.utf8)
-        let loaded = bytes.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
-                lantern_load(handle, pointer, buffer.count, "=" + chunkName)
-            }
+        // utf8CString always holds at least its terminator, so the buffer is never empty; the length
+        // passed excludes the terminator and includes any NUL inside the code.
+        let loaded = code.utf8CString.withUnsafeBufferPointer { buffer -> Int32 in
+            guard let pointer = buffer.baseAddress else { return LUA_ERRMEM }
+            return lantern_load(handle, pointer, buffer.count - 1, "=" + chunkName)
         }
         if loaded != LUA_OK { throw LuaError(kind: Self.kind(of: loaded), message: popError()) }
         var limit: Int32 = 0

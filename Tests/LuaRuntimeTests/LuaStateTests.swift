@@ -35,6 +35,12 @@ struct LuaStateTests {
         #expect(try lua.evaluate("return 1 + 1") == .integer(2))
     }
 
+    @Test func emptyCodeAndEmbeddedNULsAreHandled() throws {
+        let lua = try LuaState()
+        #expect(try lua.evaluate("") == .nil_)
+        #expect(try lua.evaluate("return 'a\u{0}b'") == .string("a\u{0}b"))
+    }
+
     @Test func bytecodeIsRefused() throws {
         let lua = try LuaState()
         let error = #expect(throws: LuaError.self) { try lua.evaluate("\u{1B}Lua") }

@@ -91,7 +91,7 @@ struct Operation {
         return customer
     }
 
-    /// The active user with `login`, or a not-found error naming the field it came from.
+    /// The user with `login`, or an `invalid` error naming the field the login came from.
     func user(login: String, field: String) throws -> User {
         guard let user = try tx.user(login: login) else {
             throw CRMError.invalid(field: field, reason: "unknown user \"\(login)\"")
