@@ -17,7 +17,7 @@ public final class CRM: Sendable {
     public let timeZone: TimeZone
 
     /// Vietnam's time zone, the default of every tenant.
-    public static let defaultTimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+    public static let defaultTimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? TimeZone(secondsFromGMT: 7 * 3600) ?? .current
 
     public init(store: any TenantStore, clock: any Clock, events: EventBus = EventBus(), timeZone: TimeZone = CRM.defaultTimeZone) {
         self.store = store

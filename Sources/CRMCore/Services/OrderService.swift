@@ -89,8 +89,10 @@ public struct OrderService: Sendable {
             var byYear: [Int: YearRevenue] = [:]
             for order in try op.tx.findOrders(query) {
                 let year = calendar.component(.year, from: Date(timeIntervalSince1970: TimeInterval(order.createdAt)))
-                byYear[year, default: YearRevenue(year: year, total: 0, orders: 0)].total += order.total
-                byYear[year]!.orders += 1
+                var revenue = byYear[year] ?? YearRevenue(year: year, total: 0, orders: 0)
+                revenue.total += order.total
+                revenue.orders += 1
+                byYear[year] = revenue
             }
             return byYear.values.sorted { $0.year < $1.year }
         }
