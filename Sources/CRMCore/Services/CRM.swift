@@ -108,9 +108,16 @@ struct Operation {
         return relationship
     }
 
-    /// The next free generated code, such as `KH000123`: `prefix` and at least six digits of the
-    /// named counter, skipping numbers a hand-given code already took.
-    func nextCode(prefix: String, counter: String, isTaken: (String) throws -> Bool) throws -> String {
+    /// The code of a new record: a hand-given one, checked and refused when `isTaken`; otherwise
+    /// the next free generated one, such as `KH000123` (`prefix` and at least six digits of the
+    /// named counter, skipping numbers a hand-given code already took).
+    func newCode(_ given: String?, prefix: String, counter: String, entity: String,
+                 isTaken: (String) throws -> Bool) throws -> String {
+        if let given {
+            let code = try TextRules.code(given)
+            if try isTaken(code) { throw CRMError.conflict("\(entity) code \"\(code)\" is already used") }
+            return code
+        }
         while true {
             let digits = String(try tx.nextCounterValue(counter))
             let code = prefix + String(repeating: "0", count: max(0, 6 - digits.count)) + digits

@@ -20,9 +20,8 @@ public struct CustomerService: Sendable {
                 ownerId = owner.id
             }
             if !input.viewers.isEmpty || !input.sharedWith.isEmpty { try op.principal.require(.customersShare) }
-            let code = try input.code.map { try TextRules.code($0) } ?? op.nextCode(prefix: "KH", counter: "customer_code") { try op.tx.customerId(code: $0) != nil }
-            if try op.tx.customerId(code: code) != nil {
-                throw CRMError.conflict("customer code \"\(code)\" is already used")
+            let code = try op.newCode(input.code, prefix: "KH", counter: "customer_code", entity: "customer") {
+                try op.tx.customerId(code: $0) != nil
             }
             let relationship = try input.relationship.map { try op.relationship(named: $0) } ?? op.firstRelationship()
             let referrer = try input.referrer.map { try op.readableCustomer($0) }

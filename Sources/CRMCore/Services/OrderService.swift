@@ -39,8 +39,9 @@ public struct OrderService: Sendable {
             guard computed.magnitude < 9e15 else { throw CRMError.invalid(field: "lines", reason: "the total is too large") }
             let total = input.total ?? Int64(computed.rounded())
             guard total >= 0 else { throw CRMError.invalid(field: "total", reason: "must not be negative (got \(total))") }
-            let code = try input.code.map { try TextRules.code($0) } ?? op.nextCode(prefix: "DH", counter: "order_code") { try op.tx.orderId(code: $0) != nil }
-            if try op.tx.orderId(code: code) != nil { throw CRMError.conflict("order code \"\(code)\" is already used") }
+            let code = try op.newCode(input.code, prefix: "DH", counter: "order_code", entity: "order") {
+                try op.tx.orderId(code: $0) != nil
+            }
             var order = Order(id: 0, code: code, kind: input.kind, customer: input.customer, total: total,
                               status: input.status, lines: lines, createdBy: op.identity.label, createdAt: op.now)
             order.id = try op.tx.insertOrder(order)
