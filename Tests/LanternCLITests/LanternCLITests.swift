@@ -121,7 +121,11 @@ struct LanternCLITests {
             let crm = try DataFolder(path: dir.path).tenant("demo")
             let admin = Identity.user("admin")
             #expect(try crm.relationships.list(by: admin).map(\.name) == DemoTenant.relationships)
-            #expect(try crm.customers.find(CustomerQuery(orderBy: .id, limit: 1000), by: admin).count == 36, "seeded once")
+            let customers = try crm.customers.find(CustomerQuery(orderBy: .id, limit: 1000), by: admin)
+            #expect(customers.count == 36, "seeded once")
+            let bought = customers.filter { $0.relationship == "Đã mua hàng" }
+            #expect(bought.count == 8)
+            #expect(bought.allSatisfy { $0.lastOrderAt != nil }, "only customers who bought are marked Đã mua hàng")
         }
     }
 }
