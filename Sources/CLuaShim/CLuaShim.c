@@ -1,7 +1,7 @@
 // The C side of Lantern's Lua embedding: a counting allocator that refuses past the limit, a
 // watchdog thread that arms a hook only when a deadline passes (so the normal path costs
 // nothing), and protected loading and calls. Errors are raised only here, never across Swift.
-#include "CLuaShim.h"
+#include "shim_internal.h"
 #include <lua.h>
 #include <lualib.h>
 #include <lauxlib.h>
@@ -12,18 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-struct lantern_state {
-    lua_State *L;
-    size_t used;
-    size_t limit;
-    /* Sticky for the rest of an invocation once set; cleared when the next one starts. */
-    atomic_int memory_exceeded;
-    atomic_int time_exceeded;
-    /* Watchdog bookkeeping, guarded by watchdog_mutex. */
-    struct timespec deadline;
-    int armed;
-    lantern_state *next_armed;
-};
+const int lantern_registry_index = LUA_REGISTRYINDEX;
 
 /* ---- Memory ---------------------------------------------------------------------------- */
 
@@ -35,7 +24,7 @@ static void *lantern_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         state->used -= old;
         return NULL;
     }
-    if (nsize > old && state->limit != 0) {
+    if (nsize > old && state->limit != 0 && state->enforcing && state->host_depth == 0) {
         if (atomic_load(&state->memory_exceeded) || state->used - old + nsize > state->limit) {
             atomic_store(&state->memory_exceeded, 1);
             return NULL;
@@ -65,6 +54,10 @@ static void deadline_hook(lua_State *L, lua_Debug *ar) {
     luaL_error(L, "time limit exceeded");
 }
 
+static void set_deadline_hook(lua_State *L) {
+    lua_sethook(L, deadline_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+}
+
 static void *watchdog_main(void *unused) {
     (void)unused;
     pthread_mutex_lock(&watchdog_mutex);
@@ -75,8 +68,10 @@ static void *watchdog_main(void *unused) {
         for (lantern_state *s = armed_states; s; s = s->next_armed) {
             if (!before(&now, &s->deadline)) {
                 if (!atomic_exchange(&s->time_exceeded, 1)) {
-                    /* lua_sethook is safe to call from another thread (Lua's manual, lua_sethook). */
-                    lua_sethook(s->L, deadline_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+                    /* lua_sethook is safe to call from another thread (Lua's manual, lua_sethook).
+                       Hooks belong to each Lua thread: arm every coroutine running now as well. */
+                    set_deadline_hook(s->L);
+                    for (int i = 0; i < s->running_count; i++) set_deadline_hook(s->running[i]);
                 }
             } else if (!have || before(&s->deadline, &earliest)) {
                 earliest = s->deadline;
@@ -130,6 +125,83 @@ static void disarm(lantern_state *state) {
     lua_sethook(state->L, NULL, 0, 0);
 }
 
+int shim_thread_enter(lua_State *L, lua_State *co) {
+    lantern_state *state = shim_state(L);
+    int entered = 0;
+    pthread_mutex_lock(&watchdog_mutex);
+    if (state->running_count < SHIM_MAX_RUNNING) {
+        state->running[state->running_count++] = co;
+        /* Past the deadline already: the watchdog will not come again, so arm it here. */
+        if (atomic_load(&state->time_exceeded)) set_deadline_hook(co);
+        entered = 1;
+    }
+    pthread_mutex_unlock(&watchdog_mutex);
+    return entered;
+}
+
+void shim_thread_leave(lua_State *L) {
+    lantern_state *state = shim_state(L);
+    pthread_mutex_lock(&watchdog_mutex);
+    if (state->running_count > 0) state->running_count--;
+    pthread_mutex_unlock(&watchdog_mutex);
+}
+
+/* ---- Limits seen from C functions -------------------------------------------------------- */
+
+lantern_state *shim_state(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+int shim_limit_hit(lua_State *L) {
+    lantern_state *state = shim_state(L);
+    return atomic_load(&state->time_exceeded) || atomic_load(&state->memory_exceeded);
+}
+
+void shim_check_limits(lua_State *L) {
+    lantern_state *state = shim_state(L);
+    if (atomic_load(&state->time_exceeded)) luaL_error(L, "time limit exceeded");
+    /* No allocation is possible now: raise the interned message without a position. */
+    if (atomic_load(&state->memory_exceeded)) { lua_pushliteral(L, "memory limit exceeded"); lua_error(L); }
+}
+
+/* ---- Host functions ---------------------------------------------------------------------- */
+
+void lantern_set_host(lantern_state *state, lantern_host_dispatch dispatch, void *context) {
+    state->dispatch = dispatch;
+    state->context = context;
+}
+
+/* Calls into Swift and raises here, in C, whatever error Swift reported (design.md rule 1). */
+static int host_trampoline(lua_State *L) {
+    lantern_state *state = shim_state(L);
+    int function_id = (int)lua_tointeger(L, lua_upvalueindex(1));
+    if (state->dispatch == NULL) return luaL_error(L, "host function %d called without a host", function_id);
+    shim_check_limits(L);
+    state->host_depth++;
+    int results = state->dispatch(state->context, L, function_id);
+    state->host_depth--;
+    shim_check_limits(L);
+    if (results < 0) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    return results;
+}
+
+void lantern_push_host_function(lua_State *L, int function_id) {
+    lua_pushinteger(L, function_id);
+    lua_pushcclosure(L, host_trampoline, 1);
+}
+
+void lantern_set_seed(lantern_state *state, long long seed) {
+    state->seed = (lua_Integer)seed;
+    state->seed_pending = 1;
+}
+
 /* ---- States and calls ------------------------------------------------------------------ */
 
 static int open_libraries(lua_State *L) {
@@ -169,8 +241,12 @@ int lantern_load(lantern_state *state, const char *code, size_t length, const ch
 int lantern_call(lantern_state *state, int nargs, int nresults, unsigned time_ms, int *limit) {
     atomic_store(&state->memory_exceeded, 0);
     atomic_store(&state->time_exceeded, 0);
+    state->closing_depth = 0;
+    state->running_count = 0;
     if (time_ms > 0) arm(state, time_ms);
+    state->enforcing = 1;
     int status = lua_pcall(state->L, nargs, nresults, 0);
+    state->enforcing = 0;
     if (time_ms > 0) disarm(state);
     *limit = LANTERN_LIMIT_NONE;
     if (atomic_load(&state->time_exceeded)) *limit = LANTERN_LIMIT_TIME;

@@ -15,6 +15,8 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
         case timeLimit
         /// The state's heap reached its limit.
         case memoryLimit
+        /// A value could not be copied between Lua and Swift (a cyclic table, a function key, bad UTF-8).
+        case conversion
     }
 
     public let kind: Kind
@@ -28,4 +30,6 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Whether a limit stopped the invocation: the state must then be discarded, never reused.
     public var isLimit: Bool { kind == .timeLimit || kind == .memoryLimit }
+
+    static func conversion(_ message: String) -> LuaError { LuaError(kind: .conversion, message: message) }
 }

@@ -15,6 +15,9 @@ enum {
     LANTERN_LIMIT_MEMORY = 2,
 };
 
+/// LUA_REGISTRYINDEX, which Swift cannot import (it is a macro expression).
+extern const int lantern_registry_index;
+
 /// Creates a state whose heap may grow to `memory_limit` bytes (0: unlimited), with the standard
 /// libraries opened; NULL when out of memory.
 lantern_state *lantern_state_new(size_t memory_limit);
@@ -37,6 +40,41 @@ int lantern_load(lantern_state *state, const char *code, size_t length, const ch
 /// call unwinds: every later instruction raises again and every allocation is refused, so neither
 /// `pcall` nor `xpcall` can swallow it. Returns a LUA_* status; `*limit` says which limit was hit.
 int lantern_call(lantern_state *state, int nargs, int nresults, unsigned time_ms, int *limit);
+
+/// Swift's side of host functions: called by the C trampoline with the function's id and the Lua
+/// arguments on the stack. Returns the number of results it pushed, or -1 after pushing an error
+/// message string, which the trampoline raises (so no Lua error ever unwinds a Swift frame).
+/// It must not call any raising Lua API; raw reads and pushes are safe because the memory limit is
+/// lifted while it runs.
+typedef int (*lantern_host_dispatch)(void *context, lua_State *L, int function_id);
+
+/// Sets the dispatcher of host functions for this state.
+void lantern_set_host(lantern_state *state, lantern_host_dispatch dispatch, void *context);
+
+/// Pushes a Lua function that calls host function `function_id` through the trampoline.
+void lantern_push_host_function(lua_State *L, int function_id);
+
+/// Turns the state's globals into the sandbox of plugin-api.md section 6: an allow-list of the base
+/// library, string (no dump, our own pattern matching), table (bounded loops), math, utf8, coroutine
+/// (tracked so the deadline reaches every running one), and os.clock/os.difftime. The host adds
+/// print, require, os.time, os.date and its own tables. Returns a LUA_* status; on error the message
+/// is on the stack.
+int lantern_open_sandbox(lantern_state *state);
+
+/// Sets global `name` of the sandbox to the value on the stack top (popped) so that scripts can
+/// read it and never assign it. Returns a LUA_* status.
+int lantern_fix_global(lantern_state *state, const char *name);
+
+/// Replaces the table on the stack top by a read-only proxy of it (nested tables too): reads,
+/// `pairs`, `ipairs` and `#` work, writes raise. Returns a LUA_* status.
+int lantern_make_readonly(lantern_state *state);
+
+/// Pushes the table behind a read-only proxy at `index`, or the value itself when it is none.
+/// Never allocates and never runs a metamethod.
+void lantern_push_unwrapped(lua_State *L, int index);
+
+/// Reseeds `math.random` with `seed` at its first use in the next invocation.
+void lantern_set_seed(lantern_state *state, long long seed);
 
 /// Pops the error on the stack top and copies a printable form into `buffer`,
 /// without running any metamethod of the error object (design.md rule 3).

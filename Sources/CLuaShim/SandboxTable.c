@@ -1,0 +1,172 @@
+// The table functions whose loops run in C for as long as a script asks (a `__len` of 2^50, a move
+// over math.maxinteger slots, a sort whose comparisons never call Lua): the same behaviour as
+// Lua's, with the limits checked as they go (design.md rule 6).
+#include "shim_internal.h"
+#include <limits.h>
+
+/* How many steps a C loop takes between two looks at the limits. */
+#define CHECK_EVERY 1024
+
+static inline void tick(lua_State *L, lua_Unsigned *steps) {
+    if ((++*steps & (CHECK_EVERY - 1)) == 0) shim_check_limits(L);
+}
+
+static lua_Integer length_of(lua_State *L, int index) {
+    luaL_checktype(L, index, LUA_TTABLE);
+    return luaL_len(L, index);
+}
+
+static int table_insert(lua_State *L) {
+    lua_Integer end = length_of(L, 1) + 1;   /* the first empty slot */
+    lua_Integer position = end;
+    lua_Unsigned steps = 0;
+    switch (lua_gettop(L)) {
+    case 2: break;
+    case 3:
+        position = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, (lua_Unsigned)position - 1u < (lua_Unsigned)end, 2, "position out of bounds");
+        for (lua_Integer i = end; i > position; i--) {
+            lua_geti(L, 1, i - 1);
+            lua_seti(L, 1, i);
+            tick(L, &steps);
+        }
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_seti(L, 1, position);
+    return 0;
+}
+
+static int table_remove(lua_State *L) {
+    lua_Integer size = length_of(L, 1);
+    lua_Integer position = luaL_optinteger(L, 2, size);
+    lua_Unsigned steps = 0;
+    if (position != size)
+        luaL_argcheck(L, (lua_Unsigned)position - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+    lua_geti(L, 1, position);
+    for (; position < size; position++) {
+        lua_geti(L, 1, position + 1);
+        lua_seti(L, 1, position);
+        tick(L, &steps);
+    }
+    lua_pushnil(L);
+    lua_seti(L, 1, position);
+    return 1;
+}
+
+static int table_move(lua_State *L) {
+    lua_Integer first = luaL_checkinteger(L, 2);
+    lua_Integer last = luaL_checkinteger(L, 3);
+    lua_Integer target = luaL_checkinteger(L, 4);
+    int destination = lua_isnoneornil(L, 5) ? 1 : 5;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, destination, LUA_TTABLE);
+    lua_Unsigned steps = 0;
+    if (last >= first) {
+        luaL_argcheck(L, first > 0 || last < LUA_MAXINTEGER + first, 3, "too many elements to move");
+        lua_Integer count = last - first + 1;
+        luaL_argcheck(L, target <= LUA_MAXINTEGER - count + 1, 4, "destination wrap around");
+        int forward = target > last || target <= first || (destination != 1 && !lua_rawequal(L, 1, destination));
+        for (lua_Integer i = 0; i < count; i++) {
+            lua_Integer offset = forward ? i : count - 1 - i;
+            lua_geti(L, 1, first + offset);
+            lua_seti(L, destination, target + offset);
+            tick(L, &steps);
+        }
+    }
+    lua_pushvalue(L, destination);
+    return 1;
+}
+
+static int table_concat(lua_State *L) {
+    luaL_Buffer buffer;
+    lua_Integer last = luaL_opt(L, luaL_checkinteger, 4, length_of(L, 1));
+    size_t separator_length = 0;
+    const char *separator = luaL_optlstring(L, 2, "", &separator_length);
+    lua_Integer i = luaL_optinteger(L, 3, 1);
+    lua_Unsigned steps = 0;
+    luaL_buffinit(L, &buffer);
+    for (; i <= last; i++) {
+        lua_geti(L, 1, i);
+        if (!lua_isstring(L, -1))
+            return luaL_error(L, "invalid value (at index %I) in table for 'concat'", (LUAI_UACINT)i);
+        luaL_addvalue(&buffer);
+        if (i == last) break;   /* also keeps i from overflowing at math.maxinteger */
+        luaL_addlstring(&buffer, separator, separator_length);
+        tick(L, &steps);
+    }
+    luaL_pushresult(&buffer);
+    return 1;
+}
+
+/* ---- sort: a heapsort on the table's slots, comparing with `less` or the comparator -------- */
+
+typedef struct {
+    lua_State *L;
+    int has_comparator;
+    lua_Unsigned steps;
+} Sorter;
+
+/* Whether slot a's value sorts before slot b's. */
+static int slot_less(Sorter *sorter, lua_Integer a, lua_Integer b) {
+    lua_State *L = sorter->L;
+    tick(L, &sorter->steps);
+    int result;
+    if (sorter->has_comparator) {
+        lua_pushvalue(L, 2);
+        lua_geti(L, 1, a);
+        lua_geti(L, 1, b);
+        lua_call(L, 2, 1);
+        result = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    } else {
+        lua_geti(L, 1, a);
+        lua_geti(L, 1, b);
+        result = lua_compare(L, -2, -1, LUA_OPLT);
+        lua_pop(L, 2);
+    }
+    return result;
+}
+
+static void swap_slots(lua_State *L, lua_Integer a, lua_Integer b) {
+    lua_geti(L, 1, a);
+    lua_geti(L, 1, b);
+    lua_seti(L, 1, a);
+    lua_seti(L, 1, b);
+}
+
+static void sift_down(Sorter *sorter, lua_Integer root, lua_Integer end) {
+    while (2 * root <= end) {
+        lua_Integer child = 2 * root;
+        if (child + 1 <= end && slot_less(sorter, child, child + 1)) child++;
+        if (!slot_less(sorter, root, child)) return;
+        swap_slots(sorter->L, root, child);
+        root = child;
+    }
+}
+
+static int table_sort(lua_State *L) {
+    lua_Integer n = length_of(L, 1);
+    if (n <= 1) return 0;
+    luaL_argcheck(L, n < INT_MAX, 1, "array too big");
+    Sorter sorter = { L, !lua_isnoneornil(L, 2), 0 };
+    if (sorter.has_comparator) luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    for (lua_Integer start = n / 2; start >= 1; start--) sift_down(&sorter, start, n);
+    for (lua_Integer end = n; end > 1; end--) {
+        swap_slots(L, 1, end);
+        sift_down(&sorter, 1, end - 1);
+    }
+    return 0;
+}
+
+void shim_install_table(lua_State *L) {
+    static const luaL_Reg functions[] = {
+        {"insert", table_insert}, {"remove", table_remove}, {"move", table_move},
+        {"concat", table_concat}, {"sort", table_sort}, {NULL, NULL},
+    };
+    lua_getglobal(L, "table");
+    luaL_setfuncs(L, functions, 0);
+    lua_pop(L, 1);
+}

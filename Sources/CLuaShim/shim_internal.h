@@ -1,0 +1,68 @@
+// Shared between the shim's C files; not part of the public header Swift sees.
+#ifndef SHIM_INTERNAL_H
+#define SHIM_INTERNAL_H
+
+#include "CLuaShim.h"
+#include <lua.h>
+#include <lauxlib.h>
+#include <stdatomic.h>
+#include <time.h>
+
+/* How many coroutines may be running inside each other; Lua itself stops at about 200 C levels. */
+#define SHIM_MAX_RUNNING 256
+
+struct lantern_state {
+    lua_State *L;
+    size_t used;
+    size_t limit;
+    /* The limit is enforced only while a script runs (inside lantern_call) and not while the host
+       pushes its own values from a host function: host_depth > 0 (design.md rule 4's headroom). */
+    int enforcing;
+    int host_depth;
+    /* Sticky for the rest of an invocation once set; cleared when the next one starts. */
+    atomic_int memory_exceeded;
+    atomic_int time_exceeded;
+    /* Host functions: Swift's dispatcher and its context. */
+    lantern_host_dispatch dispatch;
+    void *context;
+    /* math.random is reseeded lazily, on its first use in an invocation. */
+    int seed_pending;
+    lua_Integer seed;
+    /* Nesting of coroutine.close, bounded (Debian's 5.4.4 overflows the C stack on long chains). */
+    int closing_depth;
+    /* Watchdog bookkeeping, guarded by the watchdog mutex: the deadline, the armed list, and the
+       coroutines running right now, each of which needs its own hook once the deadline passes. */
+    struct timespec deadline;
+    int armed;
+    lantern_state *next_armed;
+    lua_State *running[SHIM_MAX_RUNNING];
+    int running_count;
+};
+
+/* The lantern_state owning L (the allocator's userdata). */
+lantern_state *shim_state(lua_State *L);
+
+/* Raises the limit's error when a limit was hit in this invocation; returns otherwise. Long C loops
+   call it every so often so that they stop at the deadline too (design.md rule 6). */
+void shim_check_limits(lua_State *L);
+
+/* Whether a limit was hit in this invocation. */
+int shim_limit_hit(lua_State *L);
+
+/* Registers a coroutine as running (armed at once when the deadline already passed), and unregisters
+   the last one. shim_thread_enter returns 0 when too many are nested. */
+int shim_thread_enter(lua_State *L, lua_State *co);
+void shim_thread_leave(lua_State *L);
+
+/* The sandbox's replacement libraries, each installed into the already opened standard one. */
+void shim_install_coroutine(lua_State *L);
+void shim_install_table(lua_State *L);
+void shim_install_string(lua_State *L);
+
+/* Pattern matching of our own, with deadline checks (SandboxPattern.c). */
+int shim_str_find(lua_State *L);
+int shim_str_match(lua_State *L);
+int shim_str_gmatch(lua_State *L);
+int shim_str_gsub(lua_State *L);
+
+#endif

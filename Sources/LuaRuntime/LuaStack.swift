@@ -1,0 +1,105 @@
+import CLua
+import CLuaShim
+
+/// Copies values between Swift and one Lua thread's stack (the main state or a running coroutine)
+/// with raw access only: no metamethod of a script ever runs (design.md rules 2 and 3).
+struct LuaStack {
+    let L: OpaquePointer
+
+    /// Tables nested deeper than this are refused rather than walked.
+    static let maximumDepth = 32
+
+    // MARK: Pushing
+
+    /// Pushes `value`. Only called where the memory limit is lifted (setup, or inside a host
+    /// function), so the pushes cannot raise.
+    func push(_ value: LuaValue) throws {
+        guard lua_checkstack(L, 3) != 0 else { throw LuaError.conversion("value nested too deeply for the Lua stack") }
+        switch value {
+        case .nil_, .opaque: lua_pushnil(L)
+        case .boolean(let flag): lua_pushboolean(L, flag ? 1 : 0)
+        case .integer(let number): lua_pushinteger(L, number)
+        case .number(let number): lua_pushnumber(L, number)
+        case .string(let text): pushString(text)
+        case .hostFunction(let id): lantern_push_host_function(L, id)
+        case .table(let table):
+            var arrayCount: Int32 = 0
+            while table.entries[.integer(Int64(arrayCount) + 1)] != nil { arrayCount += 1 }
+            lua_createtable(L, arrayCount, Int32(table.entries.count) - arrayCount)
+            for (key, item) in table.entries {
+                try push(key)
+                try push(item)
+                lua_rawset(L, -3)
+            }
+        }
+    }
+
+    func pushString(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = bytes.withMemoryRebound(to: CChar.self) { chars in lua_pushlstring(L, chars.baseAddress, chars.count) }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads the value at `index`; tables are copied whole (read-only proxies are seen through).
+    func read(at index: Int32) throws -> LuaValue {
+        var visiting: Set<UnsafeRawPointer> = []
+        return try read(at: lua_absindex(L, index), depth: 0, visiting: &visiting)
+    }
+
+    private func read(at index: Int32, depth: Int, visiting: inout Set<UnsafeRawPointer>) throws -> LuaValue {
+        switch lua_type(L, index) {
+        case LUA_TNIL, LUA_TNONE: return .nil_
+        case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, index) != 0)
+        case LUA_TNUMBER:
+            if lua_isinteger(L, index) != 0 { return .integer(lua_tointegerx(L, index, nil)) }
+            return .number(lua_tonumberx(L, index, nil))
+        case LUA_TSTRING: return .string(try readString(at: index))
+        case LUA_TTABLE: return .table(try readTable(at: index, depth: depth, visiting: &visiting))
+        default: return .opaque(typeName: String(cString: lua_typename(L, lua_type(L, index))))
+        }
+    }
+
+    /// The bytes of the string at `index` (which must be a string, so nothing is converted in place).
+    func readString(at index: Int32) throws -> String {
+        var length = 0
+        guard let pointer = lua_tolstring(L, index, &length) else { return "" }
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw LuaError.conversion("string is not valid UTF-8")
+        }
+        return text
+    }
+
+    private func readTable(at index: Int32, depth: Int, visiting: inout Set<UnsafeRawPointer>) throws -> LuaTable {
+        guard depth < Self.maximumDepth else { throw LuaError.conversion("table nested more than \(Self.maximumDepth) levels deep") }
+        guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }
+        lantern_push_unwrapped(L, index)
+        let table = lua_gettop(L)
+        defer { lua_settop(L, table - 1) }
+        guard let identity = lua_topointer(L, table), visiting.insert(identity).inserted else {
+            throw LuaError.conversion("a table contains itself")
+        }
+        defer { visiting.remove(identity) }
+        var entries: [LuaValue: LuaValue] = [:]
+        lua_pushnil(L)
+        while lua_next(L, table) != 0 {
+            let keyType = lua_type(L, -2)
+            guard keyType == LUA_TSTRING || keyType == LUA_TNUMBER || keyType == LUA_TBOOLEAN else {
+                lua_settop(L, table)
+                throw LuaError.conversion("table keys must be strings, numbers or booleans, not \(String(cString: lua_typename(L, keyType)))")
+            }
+            do {
+                let key = try read(at: table + 1, depth: depth + 1, visiting: &visiting)
+                entries[key] = try read(at: table + 2, depth: depth + 1, visiting: &visiting)
+            } catch {
+                lua_settop(L, table)
+                throw error
+            }
+            lua_settop(L, table + 1)
+        }
+        return LuaTable(entries)
+    }
+}
