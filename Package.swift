@@ -11,12 +11,14 @@ let package = Package(
         .library(name: "CRMCore", targets: ["CRMCore"]),
         .library(name: "CRMStore", targets: ["CRMStore"]),
         .library(name: "LuaRuntime", targets: ["LuaRuntime"]),
+        .library(name: "PluginHost", targets: ["PluginHost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config.
@@ -40,16 +42,26 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Manifests, loading, hooks, the `crm` Lua API, the ledger, hot reload.
+        .target(
+            name: "PluginHost",
+            dependencies: [
+                "CRMCore", "LuaRuntime",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "lantern",
             dependencies: [
-                "CRMCore", "CRMStore", "LuaRuntime",
+                "CRMCore", "CRMStore", "LuaRuntime", "PluginHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
         .testTarget(name: "CRMCoreTests", dependencies: ["CRMCore", "CRMStore"]),
+        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CRMCore", "CRMStore", "LuaRuntime"]),
         .testTarget(name: "LanternCLITests", dependencies: ["lantern", "CRMCore", "CRMStore"]),
     ],
     swiftLanguageModes: [.v6]

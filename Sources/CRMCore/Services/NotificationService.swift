@@ -60,3 +60,26 @@ public struct AuditService: Sendable {
         }
     }
 }
+
+/// Reading the plugin ledger: a customer's Automation tab for whoever may read the customer,
+/// a plugin's invocations for `plugins.manage`.
+public struct LedgerService: Sendable {
+    let crm: CRM
+
+    /// The invocations listed under one customer, oldest first.
+    public func forCustomer(_ id: Int64, limit: Int = 1000, by identity: Identity) throws -> [LedgerEntry] {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersRead)
+            _ = try op.readableCustomer(id)
+            return try op.tx.ledger(customerId: id, limit: limit)
+        }
+    }
+
+    /// The newest invocations of one plugin, oldest first.
+    public func forPlugin(_ name: String, limit: Int = 1000, by identity: Identity) throws -> [LedgerEntry] {
+        try crm.perform(identity) { op in
+            try op.principal.require(.pluginsManage)
+            return try op.tx.ledger(plugin: name, limit: limit)
+        }
+    }
+}

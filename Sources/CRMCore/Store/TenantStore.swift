@@ -66,4 +66,12 @@ public protocol StoreTransaction: AnyObject {
     func notifications(recipientId: Int64, unreadOnly: Bool) throws -> [Notification]
     func notification(id: Int64) throws -> Notification?
     func markNotificationRead(id: Int64, at: Int64) throws
+
+    // The plugin ledger
+    /// Appends an invocation, listed under each of its `customers`; returns its id.
+    func appendLedger(_ entry: LedgerEntry) throws -> Int64
+    /// Invocations listed under a customer, oldest first, each with only that customer's changes.
+    func ledger(customerId: Int64, limit: Int) throws -> [LedgerEntry]
+    /// The newest `limit` invocations of a plugin, oldest first, with all their changes.
+    func ledger(plugin: String, limit: Int) throws -> [LedgerEntry]
 }

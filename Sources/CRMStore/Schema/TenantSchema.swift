@@ -120,6 +120,29 @@ enum TenantSchema {
                 CREATE INDEX notifications_recipient ON notifications(recipient_id, id);
                 """)
         }
+        migrator.registerMigration("v2: the plugin ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE plugin_ledger (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    plugin TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    hook TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+                    error TEXT,
+                    duration_ms REAL NOT NULL,
+                    customer_id INTEGER                   -- the event's customer, if any
+                );
+                CREATE INDEX plugin_ledger_plugin ON plugin_ledger(plugin, id);
+                -- One row per customer an invocation is listed under, with what it changed there.
+                CREATE TABLE plugin_ledger_customers (
+                    entry_id INTEGER NOT NULL REFERENCES plugin_ledger(id),
+                    customer_id INTEGER NOT NULL,
+                    changes TEXT NOT NULL,                -- JSON: field -> {from, to}
+                    PRIMARY KEY (customer_id, entry_id)
+                );
+                """)
+        }
         return migrator
     }
 }

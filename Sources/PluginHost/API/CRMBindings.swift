@@ -1,0 +1,161 @@
+import CRMCore
+import LuaRuntime
+
+/// The global `crm` of plugin-api.md section 4: every call goes through the CRMCore services as
+/// the plugin's `run_as` user, with the permissions both its manifest and that user's role grant.
+/// The table and everything in it are read-only.
+enum CRMBindings {
+    /// How deep plugin writes may cascade (plugin-api.md section 3).
+    static let maximumCascadeDepth = 8
+
+    static let updatableFields: Set<String> = ["name", "phone", "email", "relationship", "owner", "points", "referrer", "source", "fields"]
+    static let logLevels: Set<String> = ["debug", "info", "warn", "error"]
+
+    static func install(in lua: LuaState, for plugin: PluginInstance) throws {
+        let crm = plugin.crm
+
+        /// A function that reads the CRM as the invocation's identity.
+        func reader(_ name: String, _ body: @escaping (LuaArguments, Identity) throws -> [LuaValue]) -> LuaValue {
+            lua.register { [unowned plugin] values in
+                let arguments = LuaArguments(function: name, values: values)
+                return try body(arguments, try identity(of: plugin, calling: name))
+            }
+        }
+        /// A function that changes the CRM: refused past the cascade depth.
+        func writer(_ name: String, _ body: @escaping (LuaArguments, Identity) throws -> [LuaValue]) -> LuaValue {
+            lua.register { [unowned plugin] values in
+                let arguments = LuaArguments(function: name, values: values)
+                let identity = try identity(of: plugin, calling: name)
+                if let invocation = plugin.invocation, invocation.depth >= maximumCascadeDepth {
+                    throw BindingError("\(name): cascade depth exceeded: this write would fire hooks \(invocation.depth + 1) levels deep, and plugin writes may cascade at most \(maximumCascadeDepth)")
+                }
+                return try body(arguments, identity)
+            }
+        }
+        func customer(_ value: Customer?) -> [LuaValue] { [value.map(LuaSnapshots.customer) ?? .nil_] }
+
+        let customers: LuaValue = .table(LuaTable(fields: [
+            "get": reader("crm.customers.get") { args, who in customer(try crm.customers.get(try args.integer(0), by: who)) },
+            "find": reader("crm.customers.find") { args, who in
+                let query: CustomerQuery = try LuaFilter.query(try args.optionalTable(0), function: "crm.customers.find", orderBy: .id)
+                return [.table(LuaTable(array: try crm.customers.find(query, by: who).map(LuaSnapshots.customer)))]
+            },
+            "update": writer("crm.customers.update") { args, who in
+                customer(try crm.customers.update(try args.integer(0), try patch(try args.table(1)), by: who))
+            },
+            "set_relationship": writer("crm.customers.set_relationship") { args, who in
+                customer(try crm.customers.setRelationship(try args.integer(0), to: try args.string(1), by: who))
+            },
+            "assign": writer("crm.customers.assign") { args, who in
+                customer(try crm.customers.assign(try args.integer(0), to: try args.string(1), by: who))
+            },
+            "add_viewer": writer("crm.customers.add_viewer") { args, who in
+                customer(try crm.customers.addViewer(try args.integer(0), try args.string(1), by: who))
+            },
+            "share": writer("crm.customers.share") { args, who in
+                customer(try crm.customers.share(try args.integer(0), with: try args.strings(1), by: who))
+            },
+        ]))
+        let relationships: LuaValue = .table(LuaTable(fields: [
+            "list": reader("crm.relationships.list") { _, who in
+                [.table(LuaTable(array: try crm.relationships.list(by: who).map { relationship in
+                    .table(LuaTable(fields: ["id": .integer(relationship.id), "name": .string(relationship.name),
+                                             "color": .string(relationship.color),
+                                             "description": relationship.description.map(LuaValue.string) ?? .nil_]))
+                }))]
+            },
+        ]))
+        let orders: LuaValue = .table(LuaTable(fields: [
+            "get": reader("crm.orders.get") { args, who in [try crm.orders.get(try args.integer(0), by: who).map(LuaSnapshots.order) ?? .nil_] },
+            "find": reader("crm.orders.find") { args, who in
+                let query: OrderQuery = try LuaFilter.query(try args.optionalTable(0), function: "crm.orders.find", orderBy: .id)
+                return [.table(LuaTable(array: try crm.orders.find(query, by: who).map(LuaSnapshots.order)))]
+            },
+        ]))
+        let users: LuaValue = .table(LuaTable(fields: [
+            "get": reader("crm.users.get") { args, who in
+                guard let user = try crm.directory.user(try args.string(0), by: who) else { return [.nil_] }
+                return [.table(LuaTable(fields: ["login": .string(user.login), "name": .string(user.name),
+                                                 "department": user.department.map(LuaValue.string) ?? .nil_,
+                                                 "role": .string(user.role)]))]
+            },
+        ]))
+        let notify = reader("crm.notify") { args, who in
+            _ = try crm.notifications.notify(try args.string(0), try args.string(1), by: who)
+            return []
+        }
+        let now = lua.register { _ in [.integer(crm.clock.now())] }
+        let log = lua.register { [unowned plugin] values in
+            let arguments = LuaArguments(function: "crm.log", values: values)
+            var level = "info"
+            var messageIndex = 0
+            if values.count >= 2 {
+                level = try arguments.string(0)
+                guard logLevels.contains(level) else {
+                    throw BindingError("crm.log: unknown level \"\(level)\" (levels: debug, info, warn, error)")
+                }
+                messageIndex = 1
+            }
+            let message: String = switch arguments[messageIndex] {
+            case .string(let text): text
+            case .integer(let number): String(number)
+            case .number(let number): String(number)
+            default: throw arguments.bad(messageIndex, "string")
+            }
+            plugin.write(level, message)
+            return []
+        }
+        try lua.setGlobal("crm", .table(LuaTable(fields: [
+            "customers": customers, "relationships": relationships, "orders": orders, "users": users,
+            "notify": notify, "now": now, "log": log, "config": .table(plugin.manifest.config),
+        ])), readOnly: true)
+    }
+
+    /// The identity of the running invocation; data calls outside one (in main.lua's body) are refused.
+    private static func identity(of plugin: PluginInstance, calling name: String) throws -> Identity {
+        guard let invocation = plugin.invocation else {
+            throw BindingError("\(name) is only available inside a hook or job handler, not while main.lua loads")
+        }
+        return invocation.identity
+    }
+
+    /// The fields of `crm.customers.update`; any other key is an error.
+    static func patch(_ fields: LuaTable) throws -> CustomerPatch {
+        let function = "crm.customers.update"
+        var patch = CustomerPatch()
+        for (key, value) in fields.entries {
+            guard case .string(let name) = key, updatableFields.contains(name) else {
+                throw BindingError("\(function): unknown field \(key.string.map { "'\($0)'" } ?? "key") (fields: \(updatableFields.sorted().joined(separator: ", ")))")
+            }
+            func text() throws -> String {
+                guard case .string(let text) = value else { throw BindingError("\(function): '\(name)' must be a string, got \(value.typeName)") }
+                return text
+            }
+            func integer() throws -> Int64 {
+                guard case .integer(let number) = value else { throw BindingError("\(function): '\(name)' must be an integer, got \(value.typeName)") }
+                return number
+            }
+            switch name {
+            case "name": patch.name = try text()
+            case "phone": patch.phone = .some(try text())
+            case "email": patch.email = .some(try text())
+            case "relationship": patch.relationship = try text()
+            case "owner": patch.owner = .some(try text())
+            case "points": patch.points = try integer()
+            case "referrer": patch.referrer = .some(try integer())
+            case "source": patch.source = .some(try text())
+            default:
+                guard case .table(let custom) = value else { throw BindingError("\(function): 'fields' must be a table") }
+                var merged: [String: FieldValue?] = [:]
+                for (fieldKey, fieldValue) in custom.entries {
+                    guard case .string(let fieldName) = fieldKey, let converted = LuaSnapshots.fieldValue(fieldValue) else {
+                        throw BindingError("\(function): custom fields map names to strings, numbers or booleans")
+                    }
+                    merged[fieldName] = converted
+                }
+                patch.fields = merged
+            }
+        }
+        return patch
+    }
+}

@@ -1,0 +1,277 @@
+import CRMCore
+import Foundation
+import LuaRuntime
+
+/// Runs one tenant's plugins: loads them, delivers the CRM's domain events to their hooks
+/// (plugin-api.md section 3), each invocation in a savepoint of the change's transaction
+/// (section 7), records the ledger and logs, and swaps versions atomically (section 8).
+///
+/// ```swift
+/// let host = PluginHost(crm: crm, folder: URL(fileURLWithPath: "plugins/demo"))
+/// host.loadAll()
+/// try crm.customers.create(NewCustomer(name: "Nguyễn Gia Khương"), by: .user("an"))   // hooks run
+/// ```
+public final class PluginHost: @unchecked Sendable {
+    public let crm: CRM
+    /// The tenant's plugins folder (`plugins/<tenant>`).
+    public let folder: URL
+    let ceilings: PluginLimits
+
+    /// Guards `slots`; invocations themselves run on the thread of the change's transaction.
+    private let lock = NSLock()
+    private var slots: [String: PluginSlot] = [:]
+    /// The invocation running now (they never nest: see `deliver`).
+    private var running: Invocation?
+    /// Events waiting for plugins, in the order they happened, and whether a call is running them.
+    private var queue: [PendingEvent] = []
+    private var draining = false
+    private var nextInvocationId = 0
+    private var subscription: Int?
+
+    public init(crm: CRM, folder: URL, ceilings: PluginLimits = .ceilings) {
+        self.crm = crm
+        self.folder = folder
+        self.ceilings = ceilings
+        subscription = crm.events.subscribe { [weak self] event in try self?.deliver(event) }
+    }
+
+    deinit { if let subscription { crm.events.unsubscribe(subscription) } }
+
+    // MARK: Loading
+
+    /// Loads (or reloads) every plugin folder under `folder` and unloads plugins whose folder is gone.
+    @discardableResult
+    public func loadAll() -> [PluginStatus] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let present = names.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).appendingPathComponent("plugin.toml").path) }
+        for name in present.sorted() { load(folder: folder.appendingPathComponent(name)) }
+        let gone = lock.withLock { slots.values.filter { !present.contains($0.folder.lastPathComponent) }.map(\.key) }
+        for key in gone { unload(key) }
+        return statuses()
+    }
+
+    /// Validates the plugin in `pluginFolder` and swaps it in; a failed version leaves the old one
+    /// serving, with the error in its status.
+    @discardableResult
+    public func load(folder pluginFolder: URL) -> PluginStatus {
+        let key = pluginFolder.lastPathComponent
+        let slot = lock.withLock { () -> PluginSlot in
+            if let slot = slots[key] { return slot }
+            let slot = PluginSlot(key: key, folder: pluginFolder)
+            slots[key] = slot
+            return slot
+        }
+        do {
+            let bundle = try PluginBundle.read(from: pluginFolder, ceilings: ceilings)
+            try check(bundle, key: key)
+            let instance = try PluginInstance(bundle: bundle, crm: crm, log: slot.log)
+            lock.withLock {
+                slot.instance = instance
+                slot.error = nil
+                slot.failedVersion = nil
+            }
+            instance.append("info", "loaded version \(bundle.manifest.version) with hooks: \(instance.hooks.sorted().joined(separator: ", "))")
+        } catch {
+            let message = String(describing: error)
+            lock.withLock {
+                slot.error = message
+            }
+            slot.log.append(PluginLogLine(at: crm.clock.now(), plugin: key, level: "error", message: "not loaded: \(message)"))
+        }
+        return lock.withLock { slot.status }
+    }
+
+    /// What must hold against the tenant: a unique name, and a `run_as` user that exists.
+    private func check(_ bundle: PluginBundle, key: String) throws {
+        let manifest = bundle.manifest
+        let file = bundle.folder.appendingPathComponent("plugin.toml").path
+        let clash = lock.withLock { slots.values.first { $0.key != key && $0.instance?.manifest.name == manifest.name } }
+        if let clash {
+            throw ManifestError(file: file, key: "name", problem: "\"\(manifest.name)\" is already the name of the plugin in \(clash.folder.path)")
+        }
+        let user = try crm.store.transaction { tx in try tx.user(login: manifest.runAs) }
+        if user == nil { throw ManifestError(file: file, key: "run_as", problem: "unknown user \"\(manifest.runAs)\" in this tenant") }
+    }
+
+    /// Unloads the plugin loaded from folder `key`.
+    public func unload(_ key: String) {
+        lock.withLock { _ = slots.removeValue(forKey: key) }
+    }
+
+    // MARK: Status and logs
+
+    /// Every plugin's status, by name.
+    public func statuses() -> [PluginStatus] {
+        lock.withLock { slots.values.map(\.status) }.sorted { $0.name < $1.name }
+    }
+
+    /// One plugin's status, by name (or folder).
+    public func status(of name: String) -> PluginStatus? {
+        lock.withLock { slot(named: name)?.status }
+    }
+
+    /// A plugin's log lines, oldest first.
+    public func logs(of name: String) -> [PluginLogLine] {
+        lock.withLock { slot(named: name) }?.log.all ?? []
+    }
+
+    /// Every plugin's log lines, oldest first.
+    public func allLogs() -> [PluginLogLine] {
+        let logs = lock.withLock { slots.values.map(\.log) }
+        return logs.flatMap(\.all).enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+    }
+
+    private func slot(named name: String) -> PluginSlot? {
+        slots[name] ?? slots.values.first { $0.name == name }
+    }
+
+    // MARK: Delivering events
+
+    /// Queues an event for every plugin with the hook (called inside the change's transaction, by
+    /// the event bus) and, unless an outer call is already doing so, runs the queue.
+    ///
+    /// Events caused by a plugin's writes wait until its invocation has finished (and are dropped
+    /// if it failed, since its writes were rolled back), so each plugin sees events in the order
+    /// they happened and invocations never nest: one invocation of a plugin at a time.
+    func deliver(_ event: DomainEvent) throws {
+        let cause = running
+        if let cause, event.actor.plugin == cause.plugin, event.kind == .customerUpdated {
+            cause.record(event.changes, customer: event.customer.id)
+        }
+        let hook = "on_" + event.kind.rawValue
+        let targets = lock.withLock {
+            slots.values.filter { slot in
+                guard let instance = slot.instance, instance.manifest.enabled, instance.hooks.contains(hook) else { return false }
+                return event.actor.plugin != instance.manifest.name   // never its own writes
+            }.sorted { $0.name < $1.name }
+        }
+        for slot in targets {
+            guard let instance = lock.withLock({ slot.instance }),
+                  try mayRead(event.customer.id, as: instance.manifest.runAs) else { continue }
+            queue.append(PendingEvent(slot: slot, event: event, depth: (cause?.depth ?? 0) + 1, cause: cause?.id))
+        }
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while !queue.isEmpty {
+            try invoke(queue.removeFirst())
+        }
+    }
+
+    private func mayRead(_ customer: Int64, as login: String) throws -> Bool {
+        do {
+            return try crm.customers.get(customer, by: .user(login, source: .plugin)) != nil
+        } catch is CRMError {
+            return false
+        }
+    }
+
+    /// Runs one hook in its own savepoint and records it.
+    private func invoke(_ pending: PendingEvent) throws {
+        let slot = pending.slot
+        guard let instance = lock.withLock({ slot.instance }) else { return }
+        let manifest = instance.manifest
+        let event = pending.event
+        let hook = "on_" + event.kind.rawValue
+        nextInvocationId += 1
+        let invocation = Invocation(
+            id: nextInvocationId, plugin: manifest.name, version: manifest.version, hook: hook, depth: pending.depth,
+            identity: .plugin(manifest.name, runAs: manifest.runAs, permissions: manifest.permissions),
+            customer: event.customer.id)
+        running = invocation
+        let clock = ContinuousClock()
+        let started = clock.now
+        var failure: Error?
+        do {
+            try crm.store.transaction { _ in
+                try instance.run(hook, [LuaSnapshots.event(event)], for: invocation, seed: Self.seed(event, plugin: manifest.name))
+            }
+        } catch {
+            failure = error
+            // What its writes caused was rolled back with them.
+            queue.removeAll { $0.cause == invocation.id }
+        }
+        running = nil
+        try finish(invocation, of: instance, in: slot, failure: failure, elapsed: clock.now - started)
+    }
+
+    /// Records the invocation in the ledger and the status; a state that hit a limit is replaced.
+    private func finish(_ invocation: Invocation, of instance: PluginInstance, in slot: PluginSlot,
+                        failure: Error?, elapsed: Duration) throws {
+        let message = failure.map { String(describing: $0) }
+        let limitHit = (failure as? LuaError)?.isLimit == true
+        lock.withLock {
+            slot.invocations += 1
+            if failure != nil { slot.errors += 1 }
+            if (failure as? LuaError)?.kind == .timeLimit { slot.timeouts += 1 }
+        }
+        if let message { instance.append("error", "\(invocation.hook) failed: \(message)") }
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let entry = LedgerEntry(at: crm.clock.now(), plugin: invocation.plugin, version: invocation.version, hook: invocation.hook,
+                                status: failure == nil ? .ok : .error, error: message, durationMilliseconds: milliseconds,
+                                customer: invocation.customer, changes: failure == nil ? invocation.changes : [:])
+        _ = try crm.store.transaction { tx in try tx.appendLedger(entry) }
+        if limitHit { restart(slot, after: instance) }
+    }
+
+    /// Starts a plugin afresh after a limit: its state is never reused (design.md rule 7).
+    private func restart(_ slot: PluginSlot, after instance: PluginInstance) {
+        do {
+            let fresh = try PluginInstance(bundle: instance.bundle, crm: crm, log: slot.log)
+            lock.withLock { if slot.instance === instance { slot.instance = fresh } }
+        } catch {
+            lock.withLock {
+                if slot.instance === instance {
+                    slot.instance = nil
+                    slot.failedVersion = instance.manifest.version
+                    slot.error = "could not restart after a limit: \(error)"
+                }
+            }
+        }
+    }
+
+    /// The seed of `math.random` for one event: the same event draws the same numbers.
+    static func seed(_ event: DomainEvent, plugin: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(plugin)|\(event.kind.rawValue)|\(event.customer.id)|\(event.at)|\(event.order?.id ?? 0)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+}
+
+/// An event waiting for one plugin.
+struct PendingEvent {
+    let slot: PluginSlot
+    let event: DomainEvent
+    /// 1 for a person's change; one more than the invocation whose write caused it.
+    let depth: Int
+    /// The invocation whose write caused it, if any.
+    let cause: Int?
+}
+
+/// One plugin folder of the tenant: the version serving now, its counters and log.
+final class PluginSlot {
+    let key: String
+    let folder: URL
+    let log = PluginLog()
+    var instance: PluginInstance?
+    var error: String?
+    var failedVersion: String?
+    var invocations = 0
+    var errors = 0
+    var timeouts = 0
+
+    init(key: String, folder: URL) {
+        self.key = key
+        self.folder = folder
+    }
+
+    var name: String { instance?.manifest.name ?? key }
+
+    var status: PluginStatus {
+        PluginStatus(name: name, version: instance?.manifest.version ?? failedVersion, state: instance == nil ? .failed : .loaded,
+                     error: error, enabled: instance?.manifest.enabled ?? false, invocations: invocations, errors: errors,
+                     timeouts: timeouts, path: folder.path)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// One line of a plugin's log (`crm.log`, `print`, and the host's notes about the plugin).
+public struct PluginLogLine: Sendable, Equatable {
+    public var at: Int64
+    public var plugin: String
+    /// `"debug"`, `"info"`, `"warn"` or `"error"`.
+    public var level: String
+    public var message: String
+}
+
+/// The newest lines of one plugin's log, bounded in count and line length so a flood costs
+/// a fixed amount of memory.
+final class PluginLog: @unchecked Sendable {
+    static let capacity = 2_000
+    static let maximumLineLength = 4_000
+
+    private let lock = NSLock()
+    private var lines: [PluginLogLine] = []
+    private var start = 0
+
+    func append(_ line: PluginLogLine) {
+        var line = line
+        if line.message.count > Self.maximumLineLength {
+            line.message = String(line.message.prefix(Self.maximumLineLength)) + "… (cut)"
+        }
+        lock.withLock {
+            if lines.count < Self.capacity {
+                lines.append(line)
+            } else {
+                lines[start] = line
+                start = (start + 1) % Self.capacity
+            }
+        }
+    }
+
+    /// The kept lines, oldest first.
+    var all: [PluginLogLine] {
+        lock.withLock { Array(lines[start...] + lines[..<start]) }
+    }
+}

@@ -1,0 +1,96 @@
+import CRMCore
+import Foundation
+import LuaRuntime
+
+/// One loaded version of a plugin: its own sandboxed Lua state, its module table and hooks.
+/// A state that hit a limit is never reused: the host replaces the whole instance.
+final class PluginInstance {
+    /// Every hook name of plugin-api.md section 3.
+    static let hookNames: Set<String> = Set(DomainEvent.Kind.allCases.map { "on_" + $0.rawValue })
+
+    let bundle: PluginBundle
+    let crm: CRM
+    let log: PluginLog
+    private(set) var lua: LuaState!
+    private(set) var module: LuaReference!
+    /// The hooks the module defines.
+    private(set) var hooks: Set<String> = []
+    /// Every function of the module (hooks and job handlers).
+    private(set) var functions: Set<String> = []
+    /// The invocation running now; the `crm` data calls need one.
+    var invocation: Invocation?
+    private var linesThisRun = 0
+    private var droppedThisRun = 0
+
+    var manifest: PluginManifest { bundle.manifest }
+
+    /// Creates the state, compiles every Lua file, and runs `main.lua` within the plugin's limits.
+    init(bundle: PluginBundle, crm: CRM, log: PluginLog) throws {
+        self.bundle = bundle
+        self.crm = crm
+        self.log = log
+        let sandbox = LuaSandbox(
+            now: { crm.clock.now() },
+            timeZone: crm.timeZone,
+            log: { [unowned self] level, message in write(level, message) },
+            moduleSource: { name in bundle.module(named: name) })
+        let lua = try LuaState(memoryLimit: bundle.manifest.limits.memoryMegabytes << 20, sandbox: sandbox)
+        self.lua = lua
+        try CRMBindings.install(in: lua, for: self)
+        for (path, source) in bundle.modules.sorted(by: { $0.key < $1.key }) {
+            lua.release(try compile(source, path))
+        }
+        let main = try compile(bundle.main, "main.lua")
+        defer { lua.release(main) }
+        linesThisRun = 0
+        let (module, type) = try lua.callKeepingResult(main, timeLimitMilliseconds: timeLimit)
+        guard type == "table" else {
+            throw PluginLoadError(file: bundle.folder.appendingPathComponent("main.lua").path,
+                                  problem: "must return the module table (a table of hook functions), returned a \(type) value")
+        }
+        self.module = module
+        functions = Set(lua.functionNames(in: module))
+        hooks = functions.filter { $0.hasPrefix("on_") && Self.hookNames.contains($0) }
+        for name in functions.sorted() where name.hasPrefix("on_") && !Self.hookNames.contains(name) {
+            write("warn", "\(name) is not a hook name and will never be called (hooks: \(Self.hookNames.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    var timeLimit: UInt32 { UInt32(manifest.limits.timeMilliseconds) }
+
+    private func compile(_ source: String, _ path: String) throws -> LuaReference {
+        do {
+            return try lua.load(source, chunkName: path)
+        } catch let error as LuaError {
+            throw PluginLoadError(file: bundle.folder.path + "/" + path, problem: error.message)
+        }
+    }
+
+    /// Runs module function `name` for `invocation`, within the time limit.
+    func run(_ name: String, _ arguments: [LuaValue], for invocation: Invocation, seed: Int64) throws {
+        self.invocation = invocation
+        linesThisRun = 0
+        droppedThisRun = 0
+        defer {
+            self.invocation = nil
+            if droppedThisRun > 0 { append("warn", "\(droppedThisRun) more log lines of this invocation were dropped (limits.log_lines = \(manifest.limits.logLines))") }
+        }
+        lua.seedRandom(seed)
+        try lua.call(field: name, of: module, arguments, timeLimitMilliseconds: timeLimit)
+    }
+
+    /// A log line from the plugin, within the per-invocation cap.
+    func write(_ level: String, _ message: String) {
+        guard linesThisRun < manifest.limits.logLines else {
+            droppedThisRun += 1
+            return
+        }
+        linesThisRun += 1
+        append(level, message)
+    }
+
+    /// A log line about the plugin, from the host (never capped).
+    func append(_ level: String, _ message: String) {
+        log.append(PluginLogLine(at: crm.clock.now(), plugin: manifest.name, level: level, message: message))
+    }
+}

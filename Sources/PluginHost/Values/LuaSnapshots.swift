@@ -1,0 +1,78 @@
+import CRMCore
+import LuaRuntime
+
+/// Snapshots and events as the plain Lua tables of plugin-api.md section 3.
+enum LuaSnapshots {
+    static func value(_ value: SnapshotValue) -> LuaValue {
+        switch value {
+        case .string(let text): .string(text)
+        case .integer(let number): .integer(number)
+        case .double(let number): .number(number)
+        case .bool(let flag): .boolean(flag)
+        case .array(let items): .table(LuaTable(array: items.map(Self.value)))
+        case .object(let fields): .table(LuaTable(fields: fields.mapValues(Self.value)))
+        }
+    }
+
+    static func record(_ fields: [String: SnapshotValue]) -> LuaValue {
+        .table(LuaTable(fields: fields.mapValues(value)))
+    }
+
+    static func customer(_ customer: Customer) -> LuaValue { record(customer.snapshot) }
+
+    static func order(_ order: Order) -> LuaValue { record(order.snapshot) }
+
+    static func changes(_ changes: [String: FieldChange]) -> LuaValue {
+        .table(LuaTable(fields: changes.mapValues { change in
+            .table(LuaTable(fields: ["from": change.from.map(value) ?? .nil_, "to": change.to.map(value) ?? .nil_]))
+        }))
+    }
+
+    /// The event table a hook receives.
+    static func event(_ event: DomainEvent) -> LuaValue {
+        var fields: [String: LuaValue] = [
+            "name": .string(event.kind.rawValue),
+            "actor": .string(event.actor.label),
+            "source": .string(event.actor.source.rawValue),
+            "at": .integer(event.at),
+            "customer": customer(event.customer),
+        ]
+        switch event.kind {
+        case .customerUpdated:
+            fields["before"] = event.before.map(customer) ?? .nil_
+            fields["changes"] = changes(event.changes)
+        case .relationshipChanged, .pointsChanged:
+            fields["from"] = event.from.map(value) ?? .nil_
+            fields["to"] = event.to.map(value) ?? .nil_
+        case .customerReferred:
+            fields["referrer"] = event.referrer.map(customer) ?? .nil_
+        case .orderCreated:
+            fields["order"] = event.order.map(order) ?? .nil_
+        case .customerCreated:
+            break
+        }
+        return .table(LuaTable(fields: fields))
+    }
+
+    /// A Lua scalar as a snapshot value, for filters; nil for anything else.
+    static func snapshotValue(_ value: LuaValue) -> SnapshotValue? {
+        switch value {
+        case .string(let text): .string(text)
+        case .integer(let number): .integer(number)
+        case .number(let number): .double(number)
+        case .boolean(let flag): .bool(flag)
+        default: nil
+        }
+    }
+
+    /// A Lua value as a custom field value; nil for anything but strings, numbers and booleans.
+    static func fieldValue(_ value: LuaValue) -> FieldValue? {
+        switch value {
+        case .string(let text): .string(text)
+        case .integer(let number): .integer(number)
+        case .number(let number): .double(number)
+        case .boolean(let flag): .bool(flag)
+        default: nil
+        }
+    }
+}
