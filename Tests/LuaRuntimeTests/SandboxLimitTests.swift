@@ -4,7 +4,7 @@ import Testing
 /// The attacks of design.md on the sandbox's limits at the runtime layer, with the budgets of the
 /// hostile-input suite (100 ms, 16 MiB): each is stopped with the limit's error, and the process
 /// goes on. (The plugin host's suite runs them again inside real hooks.)
-@Suite("Sandbox: limits hold against escapes")
+@Suite("Sandbox: limits hold against escapes", .serialized)
 struct SandboxLimitTests {
     static let runaways: [String] = [
         "xpcall(function() error('x') end, function() while true do end end)",
