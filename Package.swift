@@ -27,7 +27,7 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
-        // The small C layer between Swift and Lua: protected calls and, later, limits.
+        // The small C layer between Swift and Lua: protected calls, limits, the sandbox's C functions.
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "LuaRuntime", dependencies: ["CLua", "CLuaShim"]),
         .target(
