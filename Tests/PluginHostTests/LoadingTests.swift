@@ -108,6 +108,24 @@ struct LoadingTests {
         #expect(tenant.host.status(of: "counter")?.errors == 1)
     }
 
+    @Test("a tenant admin may lower the ceilings; a manifest asking for more is refused")
+    func tenantCeilings() throws {
+        let tenant = try PluginFixture()
+        try tenant.crm.pluginSettings.setCeilings(timeMilliseconds: 200, memoryMegabytes: 8, by: tenant.admin)
+        try tenant.write("greedy", main: "return {}", manifest: "[limits]\ntime_ms = 500")
+        try tenant.write("modest", main: "return {}", manifest: "[limits]\ntime_ms = 150\nmemory_mb = 8")
+        let statuses = Dictionary(uniqueKeysWithValues: tenant.host.loadAll().map { ($0.name, $0) })
+        #expect(statuses["greedy"]?.error?.contains("key 'limits.time_ms': must be between 1 and 200, got 500") == true,
+                "\(String(describing: statuses["greedy"]?.error))")
+        #expect(statuses["modest"]?.state == .loaded)
+        try tenant.write("defaults", main: "return {}")
+        #expect(try PluginBundle.read(from: tenant.folder.appendingPathComponent("defaults"),
+                                      ceilings: PluginLimits(timeMilliseconds: 200, memoryMegabytes: 8, logLines: 10_000)).manifest.limits.memoryMegabytes == 8)
+        #expect(throws: CRMError.permissionDenied(.pluginsManage)) {
+            try tenant.crm.pluginSettings.setCeilings(timeMilliseconds: 1000, memoryMegabytes: 256, by: .user("an"))
+        }
+    }
+
     @Test("two folders may not claim the same plugin name")
     func namesAreUnique() throws {
         let tenant = try PluginFixture()

@@ -62,7 +62,7 @@ public final class PluginHost: @unchecked Sendable {
             return slot
         }
         do {
-            let bundle = try PluginBundle.read(from: pluginFolder, ceilings: ceilings)
+            let bundle = try PluginBundle.read(from: pluginFolder, ceilings: try tenantCeilings())
             try check(bundle, key: key)
             let instance = try PluginInstance(bundle: bundle, crm: crm, log: slot.log)
             lock.withLock {
@@ -79,6 +79,15 @@ public final class PluginHost: @unchecked Sendable {
             slot.log.append(PluginLogLine(at: crm.clock.now(), plugin: key, level: "error", message: "not loaded: \(message)"))
         }
         return lock.withLock { slot.status }
+    }
+
+    /// The host's ceilings, lowered by the tenant admin's where those are lower.
+    private func tenantCeilings() throws -> PluginLimits {
+        let tenant = try crm.pluginSettings.ceilings()
+        var limits = ceilings
+        limits.timeMilliseconds = min(limits.timeMilliseconds, tenant.timeMilliseconds)
+        limits.memoryMegabytes = min(limits.memoryMegabytes, tenant.memoryMegabytes)
+        return limits
     }
 
     /// What must hold against the tenant: a unique name, and a `run_as` user that exists.

@@ -38,7 +38,9 @@ extension PluginManifest {
             permissions.insert(permission)
         }
 
-        var limits = PluginLimits()
+        // Defaults never exceed the tenant's ceilings; only values asked for explicitly are refused.
+        var limits = PluginLimits(timeMilliseconds: min(100, ceilings.timeMilliseconds),
+                                  memoryMegabytes: min(32, ceilings.memoryMegabytes), logLines: min(200, ceilings.logLines))
         if let limitsValue = table["limits"] {
             guard let limitsTable = limitsValue.table else { throw reader.error("limits", "must be a table") }
             let limitsReader = ManifestReader(file: file, table: limitsTable, prefix: "limits.")
