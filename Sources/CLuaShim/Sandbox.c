@@ -222,14 +222,12 @@ static void make_readonly(lua_State *L, int depth) {
     }
     lua_newtable(L);                        /* the proxy */
     lua_createtable(L, 0, 6);               /* its metatable */
+    static const luaL_Reg metamethods[] = {
+        {"__newindex", readonly_newindex}, {"__len", readonly_len}, {"__pairs", readonly_pairs}, {NULL, NULL},
+    };
+    luaL_setfuncs(L, metamethods, 0);
     lua_pushvalue(L, table);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, readonly_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, readonly_len);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, readonly_pairs);
-    lua_setfield(L, -2, "__pairs");
     lua_pushliteral(L, "read-only");
     lua_setfield(L, -2, "__metatable");
     lua_pushvalue(L, table);
@@ -305,16 +303,11 @@ static int open_sandbox(lua_State *L) {
     }
     lua_rawsetp(L, LUA_REGISTRYINDEX, &REMOVED_KEY);
 
-    lua_pushcfunction(L, sandbox_pcall);
-    lua_setfield(L, globals, "pcall");
-    lua_pushcfunction(L, sandbox_xpcall);
-    lua_setfield(L, globals, "xpcall");
-    lua_pushcfunction(L, sandbox_setmetatable);
-    lua_setfield(L, globals, "setmetatable");
-    lua_pushcfunction(L, sandbox_getmetatable);
-    lua_setfield(L, globals, "getmetatable");
-    lua_pushcfunction(L, sandbox_collectgarbage);
-    lua_setfield(L, globals, "collectgarbage");
+    static const luaL_Reg base[] = {
+        {"pcall", sandbox_pcall}, {"xpcall", sandbox_xpcall}, {"setmetatable", sandbox_setmetatable},
+        {"getmetatable", sandbox_getmetatable}, {"collectgarbage", sandbox_collectgarbage}, {NULL, NULL},
+    };
+    luaL_setfuncs(L, base, 0);   /* into the globals table, on the stack top */
     lua_getfield(L, globals, "load");
     lua_pushcclosure(L, sandbox_load, 1);
     lua_setfield(L, globals, "load");
@@ -341,12 +334,10 @@ static int open_sandbox(lua_State *L) {
 
     /* Globals scripts read but never assign, and removed names that raise a clear error. */
     lua_createtable(L, 0, 3);
+    static const luaL_Reg guards[] = { {"__index", globals_index}, {"__newindex", globals_newindex}, {NULL, NULL} };
+    luaL_setfuncs(L, guards, 0);
     lua_pushliteral(L, "protected");
     lua_setfield(L, -2, "__metatable");
-    lua_pushcfunction(L, globals_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, globals_newindex);
-    lua_setfield(L, -2, "__newindex");
     lua_setmetatable(L, globals);
     return 0;
 }

@@ -120,12 +120,10 @@ static int sandbox_close(lua_State *L) {
 }
 
 void shim_install_coroutine(lua_State *L) {
+    static const luaL_Reg functions[] = {
+        {"resume", sandbox_resume}, {"wrap", sandbox_wrap}, {"close", sandbox_close}, {NULL, NULL},
+    };
     lua_getglobal(L, "coroutine");
-    lua_pushcfunction(L, sandbox_resume);
-    lua_setfield(L, -2, "resume");
-    lua_pushcfunction(L, sandbox_wrap);
-    lua_setfield(L, -2, "wrap");
-    lua_pushcfunction(L, sandbox_close);
-    lua_setfield(L, -2, "close");
+    luaL_setfuncs(L, functions, 0);
     lua_pop(L, 1);
 }

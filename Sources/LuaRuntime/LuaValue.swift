@@ -16,9 +16,6 @@ public indirect enum LuaValue: Sendable, Hashable {
     /// A value the host does not copy (function, userdata, thread); only its type name is kept.
     case opaque(typeName: String)
 
-    /// Whether the value is nil.
-    public var isNil: Bool { self == .nil_ }
-
     /// The table, when the value is one.
     public var table: LuaTable? { if case .table(let table) = self { table } else { nil } }
 
@@ -73,16 +70,6 @@ public struct LuaTable: Sendable, Hashable {
             values.append(value)
         }
         return values
-    }
-
-    /// The string keys, when every key is a string.
-    public var stringKeys: [String]? {
-        var keys: [String] = []
-        for key in entries.keys {
-            guard case .string(let name) = key else { return nil }
-            keys.append(name)
-        }
-        return keys
     }
 }
 

@@ -124,12 +124,6 @@ public final class PluginHost: @unchecked Sendable {
         lock.withLock { slot(named: name) }?.log.all ?? []
     }
 
-    /// Every plugin's log lines, oldest first.
-    public func allLogs() -> [PluginLogLine] {
-        let logs = lock.withLock { slots.values.map(\.log) }
-        return logs.flatMap(\.all).enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
-    }
-
     private func slot(named name: String) -> PluginSlot? {
         slots[name] ?? slots.values.first { $0.name == name }
     }
@@ -154,9 +148,12 @@ public final class PluginHost: @unchecked Sendable {
                 return event.actor.plugin != instance.manifest.name   // never its own writes
             }.sorted { $0.name < $1.name }
         }
+        var readableBy: [String: Bool] = [:]   // plugins often share a run_as user: ask once per user
         for slot in targets {
-            guard let instance = lock.withLock({ slot.instance }),
-                  try mayRead(event.customer.id, as: instance.manifest.runAs) else { continue }
+            guard let runAs = lock.withLock({ slot.instance?.manifest.runAs }) else { continue }
+            let readable = try readableBy[runAs] ?? mayRead(event.customer.id, as: runAs)
+            readableBy[runAs] = readable
+            guard readable else { continue }
             queue.append(PendingEvent(slot: slot, event: event, depth: (cause?.depth ?? 0) + 1, cause: cause?.id))
         }
         guard !draining else { return }
