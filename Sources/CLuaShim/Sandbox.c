@@ -1,6 +1,5 @@
 // The sandbox's environment (plugin-api.md section 6): which globals exist, the base functions that
-// had to be replaced so that limits hold (pcall, xpcall) and metatables stay safe (setmetatable,
-// getmetatable), read-only host tables, and globals a script can read but never assign.
+// had to be replaced so that limits hold (pcall, xpcall; metatables are SandboxMetatable.c's), read-only host tables, and globals a script can read but never assign.
 #include "shim_internal.h"
 #include <lualib.h>
 #include <stdio.h>
@@ -54,34 +53,6 @@ static int sandbox_xpcall(lua_State *L) {
     lua_rotate(L, 3, 2);              /* f, handler, true, f, args... */
     int status = lua_pcallk(L, n - 2, LUA_MULTRET, 0, 2, finish_xpcall);
     return finish_xpcall(L, status, 2);
-}
-
-/* ---- Metatables: no __gc, no __mode, no string metatable -------------------------------- */
-
-static int sandbox_setmetatable(lua_State *L) {
-    int type = lua_type(L, 2);
-    luaL_checktype(L, 1, LUA_TTABLE);
-    luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
-    if (type == LUA_TTABLE) {
-        /* Finalizers run with hooks off (also at lua_close); weak tables trip a 5.4.4 bug. */
-        if (lua_getfield(L, 2, "__gc") != LUA_TNIL) return luaL_error(L, "__gc metamethods are not available in the sandbox");
-        if (lua_getfield(L, 2, "__mode") != LUA_TNIL) return luaL_error(L, "weak tables (__mode) are not available in the sandbox");
-        lua_pop(L, 2);
-    }
-    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
-    lua_settop(L, 2);
-    lua_setmetatable(L, 1);
-    return 1;
-}
-
-static int sandbox_getmetatable(lua_State *L) {
-    luaL_checkany(L, 1);
-    if (lua_type(L, 1) == LUA_TSTRING) return luaL_error(L, "the string metatable is not available in the sandbox");
-    if (!lua_getmetatable(L, 1)) { lua_pushnil(L); return 1; }
-    lua_pushliteral(L, "__metatable");
-    if (lua_rawget(L, -2) != LUA_TNIL) return 1;
-    lua_pop(L, 1);
-    return 1;
 }
 
 /* ---- collectgarbage("count") only; load text only ---------------------------------------- */
@@ -304,8 +275,8 @@ static int open_sandbox(lua_State *L) {
     lua_rawsetp(L, LUA_REGISTRYINDEX, &REMOVED_KEY);
 
     static const luaL_Reg base[] = {
-        {"pcall", sandbox_pcall}, {"xpcall", sandbox_xpcall}, {"setmetatable", sandbox_setmetatable},
-        {"getmetatable", sandbox_getmetatable}, {"collectgarbage", sandbox_collectgarbage}, {NULL, NULL},
+        {"pcall", sandbox_pcall}, {"xpcall", sandbox_xpcall}, {"collectgarbage", sandbox_collectgarbage},
+        {NULL, NULL},
     };
     luaL_setfuncs(L, base, 0);   /* into the globals table, on the stack top */
     lua_getfield(L, globals, "load");
@@ -328,6 +299,7 @@ static int open_sandbox(lua_State *L) {
     }
     lua_pop(L, 1);
 
+    shim_install_metatables(L);
     shim_install_string(L);
     shim_install_table(L);
     shim_install_coroutine(L);

@@ -37,6 +37,9 @@ struct lantern_state {
     lantern_state *next_armed;
     lua_State *running[SHIM_MAX_RUNNING];
     int running_count;
+    /* Metatables that have a metatable of their own (so no guard catches raw writes into them):
+       checked for __mode after every call. */
+    int watched_count;
 };
 
 /* The lantern_state owning L (the allocator's userdata). */
@@ -53,6 +56,12 @@ int shim_limit_hit(lua_State *L);
    the last one. shim_thread_enter returns 0 when too many are nested. */
 int shim_thread_enter(lua_State *L, lua_State *co);
 void shim_thread_leave(lua_State *L);
+
+/* setmetatable, getmetatable and rawset that keep __gc and __mode out of metatables for good
+   (SandboxMetatable.c), and the check lantern_call runs after each call: 0 when no watched
+   metatable gained a __mode, otherwise 1 with the field removed (the state must be discarded). */
+void shim_install_metatables(lua_State *L);
+int shim_weak_metatable_found(lantern_state *state);
 
 /* The sandbox's replacement libraries, each installed into the already opened standard one. */
 void shim_install_coroutine(lua_State *L);

@@ -15,6 +15,9 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
         case timeLimit
         /// The state's heap reached its limit.
         case memoryLimit
+        /// The script wrote something the sandbox forbids where only a check after the call sees it
+        /// (a `__mode` written into a metatable that has a metatable of its own).
+        case forbidden
         /// A value could not be copied between Lua and Swift (a cyclic table, a function key, bad UTF-8).
         case conversion
     }
@@ -28,8 +31,11 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// Whether a limit stopped the invocation: the state must then be discarded, never reused.
+    /// Whether a limit stopped the invocation.
     public var isLimit: Bool { kind == .timeLimit || kind == .memoryLimit }
+
+    /// Whether the state that raised this must be discarded, never reused (design.md rule 7).
+    public var discardsState: Bool { isLimit || kind == .forbidden }
 
     static func conversion(_ message: String) -> LuaError { LuaError(kind: .conversion, message: message) }
 }

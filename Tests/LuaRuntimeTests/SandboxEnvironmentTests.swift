@@ -44,6 +44,57 @@ struct SandboxEnvironmentTests {
         #expect(error?.message.hasPrefix("main.lua:1:") == true, "\(String(describing: error))")
     }
 
+    @Test("a metatable cannot gain __gc or __mode after setmetatable", arguments: [
+        ("local mt = {} setmetatable({}, mt) mt.__mode = 'k'", "weak tables (__mode) are not available"),
+        ("local mt = {} setmetatable({}, mt) mt['__' .. 'mode'] = 'v'", "weak tables (__mode) are not available"),
+        ("local mt = {} setmetatable({}, mt) mt.__gc = print", "__gc metamethods are not available"),
+        ("local mt = {} setmetatable({}, mt) rawset(mt, '__mode', 'k')", "rawset: weak tables (__mode) are not available"),
+        ("local mt = {} setmetatable({}, mt) setmetatable(mt, nil) mt.__mode = 'k'", "weak tables (__mode) are not available"),
+        ("local mt = {} setmetatable({}, mt) local o = setmetatable(mt, {}) setmetatable(mt, nil) mt.__mode = 'k'",
+         "weak tables (__mode) are not available"),
+    ])
+    func metatablesStayGuarded(_ code: String, _ expected: String) throws {
+        let lua = try SandboxedLua()
+        let error = lua.failure(of: code)
+        #expect(error?.message.contains(expected) == true, "\(String(describing: error))")
+        #expect(error?.message.hasPrefix("main.lua:1:") == true, "\(String(describing: error))")
+    }
+
+    @Test("a metatable with a metatable of its own made weak fails the call, and loses the field")
+    func inheritedMetatableMadeWeak() throws {
+        let lua = try SandboxedLua()
+        try lua.run("Base = {} Class = setmetatable({}, {__index = Base}) object = setmetatable({}, Class)")
+        let error = lua.failure(of: "Class.__mode = 'k'")
+        #expect(error?.kind == .forbidden)
+        #expect(error?.message == "weak tables (__mode) are not available in the sandbox")
+        #expect(error?.discardsState == true)
+        #expect(try lua.run("return rawget(Class, '__mode')") == .nil_)
+    }
+
+    @Test("the guard is invisible: classes, late metamethods and inheritance work as in plain Lua")
+    func guardedMetatablesBehave() throws {
+        let lua = try SandboxedLua()
+        let result = try lua.run("""
+            local Account = {}
+            Account.__index = Account
+            local a = setmetatable({balance = 10}, Account)
+            function Account:deposit(v) self.balance = self.balance + v end
+            Account.__tostring = function(self) return 'Account(' .. self.balance .. ')' end
+            a:deposit(5)
+            local Savings = setmetatable({}, {__index = Account})
+            Savings.__index = Savings
+            Savings.__tostring = Account.__tostring
+            local s = setmetatable({balance = 1}, Savings)
+            function Savings:interest() return self.balance * 2 end
+            s:deposit(1)
+            local hidden = getmetatable(Account) == nil and getmetatable(a) == Account
+            setmetatable(Account, nil)
+            local n = 0 for _ in pairs(Account) do n = n + 1 end
+            return tostring(a) .. ' ' .. tostring(s) .. ' ' .. s:interest() .. ' ' .. tostring(hidden) .. ' ' .. n
+            """)
+        #expect(result == "Account(15) Account(2) 4 true 3")
+    }
+
     @Test("yielding outside a coroutine raises")
     func yieldOutsideACoroutine() throws {
         let lua = try SandboxedLua()

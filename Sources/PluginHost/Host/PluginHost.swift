@@ -201,11 +201,12 @@ public final class PluginHost: @unchecked Sendable {
         try finish(invocation, of: instance, in: slot, failure: failure, elapsed: clock.now - started)
     }
 
-    /// Records the invocation in the ledger and the status; a state that hit a limit is replaced.
+    /// Records the invocation in the ledger and the status; a state that hit a limit (or wrote a
+    /// forbidden field only seen after the call) is replaced.
     private func finish(_ invocation: Invocation, of instance: PluginInstance, in slot: PluginSlot,
                         failure: Error?, elapsed: Duration) throws {
         let message = failure.map { String(describing: $0) }
-        let limitHit = (failure as? LuaError)?.isLimit == true
+        let discard = (failure as? LuaError)?.discardsState == true
         lock.withLock {
             slot.invocations += 1
             if failure != nil { slot.errors += 1 }
@@ -217,7 +218,7 @@ public final class PluginHost: @unchecked Sendable {
                                 status: failure == nil ? .ok : .error, error: message, durationMilliseconds: milliseconds,
                                 customer: invocation.customer, changes: failure == nil ? invocation.changes : [:])
         _ = try crm.store.transaction { tx in try tx.appendLedger(entry) }
-        if limitHit { restart(slot, after: instance) }
+        if discard { restart(slot, after: instance) }
     }
 
     /// Starts a plugin afresh after a limit: its state is never reused (design.md rule 7).
