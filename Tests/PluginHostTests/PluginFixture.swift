@@ -16,11 +16,15 @@ final class PluginFixture {
     let admin = Identity.user("admin")
     private(set) lazy var host = PluginHost(crm: crm, folder: folder)
 
-    init(tenant: String = "acme") throws {
-        crm = CRM(store: try SQLiteTenantStore.inMemory(), clock: clock)
+    /// A fresh tenant, in memory unless `databasePath` names a SQLite file.
+    init(tenant: String = "acme", databasePath: String? = nil) throws {
+        let store = try databasePath.map { try SQLiteTenantStore(path: $0) } ?? SQLiteTenantStore.inMemory()
+        crm = CRM(store: store, clock: clock)
         root = FileManager.default.temporaryDirectory.appendingPathComponent("lantern-plugins-\(UUID().uuidString)")
         folder = root.appendingPathComponent(tenant)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // A reopened database is set up already.
+        guard try crm.store.transaction({ tx in try tx.users().isEmpty }) else { return }
         try crm.directory.bootstrap(adminLogin: "admin")
         try crm.directory.createRole(name: "automation", permissions: Set(Permission.allCases), scope: .all, by: admin)
         try crm.directory.createRole(name: "sales", permissions: [.customersRead, .customersCreate, .customersUpdate, .ordersCreate, .ordersRead],

@@ -34,6 +34,7 @@ public final class CRM: Sendable {
     public var audit: AuditService { AuditService(crm: self) }
     public var ledger: LedgerService { LedgerService(crm: self) }
     public var pluginSettings: PluginSettingsService { PluginSettingsService(crm: self) }
+    public var jobs: JobService { JobService(crm: self) }
 
     /// Runs one service call: a transaction (or a savepoint when nested), the identity resolved in it.
     func perform<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {

@@ -74,4 +74,19 @@ public protocol StoreTransaction: AnyObject {
     func ledger(customerId: Int64, limit: Int) throws -> [LedgerEntry]
     /// The newest `limit` invocations of a plugin, oldest first, with all their changes.
     func ledger(plugin: String, limit: Int) throws -> [LedgerEntry]
+
+    // Scheduled jobs
+    /// Stores a new job; returns its id.
+    func insertJob(_ job: Job) throws -> Int64
+    /// Rewrites a job's attempts, due time, status and error.
+    func updateJob(_ job: Job) throws
+    func deleteJob(id: Int64) throws
+    /// Deletes the plugin's pending job with this id or key; true when there was one.
+    func cancelPendingJob(plugin: String, id: Int64) throws -> Bool
+    func cancelPendingJob(plugin: String, key: String) throws -> Bool
+    /// The plugin's pending jobs, by due time then id.
+    func pendingJobs(plugin: String) throws -> [Job]
+    /// The pending job due first at or before `time` (by due time, then id), found by index.
+    func nextDueJob(at time: Int64, skipping plugins: Set<String>) throws -> Job?
+    func jobs(status: Job.Status, plugin: String?) throws -> [Job]
 }

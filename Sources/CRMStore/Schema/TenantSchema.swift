@@ -143,6 +143,27 @@ enum TenantSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v3: scheduled jobs") { db in
+            try db.execute(sql: """
+                CREATE TABLE plugin_jobs (
+                    id INTEGER PRIMARY KEY,
+                    plugin TEXT NOT NULL,
+                    key TEXT,
+                    handler TEXT NOT NULL,
+                    payload TEXT NOT NULL,                -- the host's exact encoding
+                    due_at INTEGER NOT NULL,
+                    failed_attempts INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+                    last_error TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                -- The scheduler's question, "what is due first", answered from an index of pending jobs only.
+                CREATE INDEX plugin_jobs_due ON plugin_jobs(due_at, id) WHERE status = 'pending';
+                CREATE INDEX plugin_jobs_plugin ON plugin_jobs(plugin, status, due_at);
+                -- A key names at most one pending job of a plugin.
+                CREATE UNIQUE INDEX plugin_jobs_key ON plugin_jobs(plugin, key) WHERE status = 'pending' AND key IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

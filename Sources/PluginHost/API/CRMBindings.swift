@@ -105,14 +105,16 @@ enum CRMBindings {
             plugin.write(level, message)
             return []
         }
-        try lua.setGlobal("crm", .table(LuaTable(fields: [
+        var fields: [String: LuaValue] = [
             "customers": customers, "relationships": relationships, "orders": orders, "users": users,
             "notify": notify, "now": now, "log": log, "config": .table(plugin.manifest.config),
-        ])), readOnly: true)
+        ]
+        fields.merge(JobBindings.functions(in: lua, for: plugin, identity: identity(of:calling:))) { first, _ in first }
+        try lua.setGlobal("crm", .table(LuaTable(fields: fields)), readOnly: true)
     }
 
     /// The identity of the running invocation; data calls outside one (in main.lua's body) are refused.
-    private static func identity(of plugin: PluginInstance, calling name: String) throws -> Identity {
+    static func identity(of plugin: PluginInstance, calling name: String) throws -> Identity {
         guard let invocation = plugin.invocation else {
             throw BindingError("\(name) is only available inside a hook or job handler, not while main.lua loads")
         }

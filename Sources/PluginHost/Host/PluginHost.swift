@@ -18,15 +18,18 @@ public final class PluginHost: @unchecked Sendable {
     let ceilings: PluginLimits
 
     /// Guards `slots`; invocations themselves run on the thread of the change's transaction.
-    private let lock = NSLock()
-    private var slots: [String: PluginSlot] = [:]
+    let lock = NSLock()
+    var slots: [String: PluginSlot] = [:]
     /// The invocation running now (they never nest: see `deliver`).
-    private var running: Invocation?
+    var running: Invocation?
     /// Events waiting for plugins, in the order they happened, and whether a call is running them.
-    private var queue: [PendingEvent] = []
-    private var draining = false
-    private var nextInvocationId = 0
+    var queue: [PendingEvent] = []
+    var draining = false
+    var nextInvocationId = 0
     private var subscription: Int?
+    /// Runs after a job's handler and bookkeeping, before their transaction commits: the tests'
+    /// way to simulate a crash at that instant (throwing rolls everything back).
+    var beforeJobCommit: ((Job) throws -> Void)?
 
     public init(crm: CRM, folder: URL, ceilings: PluginLimits = .ceilings) {
         self.crm = crm
@@ -124,7 +127,7 @@ public final class PluginHost: @unchecked Sendable {
         lock.withLock { slot(named: name) }?.log.all ?? []
     }
 
-    private func slot(named name: String) -> PluginSlot? {
+    func slot(named name: String) -> PluginSlot? {
         slots[name] ?? slots.values.first { $0.name == name }
     }
 
@@ -173,7 +176,7 @@ public final class PluginHost: @unchecked Sendable {
     }
 
     /// Runs one hook in its own savepoint and records it.
-    private func invoke(_ pending: PendingEvent) throws {
+    func invoke(_ pending: PendingEvent) throws {
         let slot = pending.slot
         guard let instance = lock.withLock({ slot.instance }) else { return }
         let manifest = instance.manifest
@@ -203,7 +206,7 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Records the invocation in the ledger and the status; a state that hit a limit (or wrote a
     /// forbidden field only seen after the call) is replaced.
-    private func finish(_ invocation: Invocation, of instance: PluginInstance, in slot: PluginSlot,
+    func finish(_ invocation: Invocation, of instance: PluginInstance, in slot: PluginSlot,
                         failure: Error?, elapsed: Duration) throws {
         let message = failure.map { String(describing: $0) }
         let discard = (failure as? LuaError)?.discardsState == true

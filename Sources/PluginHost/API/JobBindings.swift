@@ -1,0 +1,51 @@
+import CRMCore
+import LuaRuntime
+
+/// `crm.schedule`, `crm.cancel` and `crm.jobs` (plugin-api.md section 4): a plugin's own jobs,
+/// written in the invocation's savepoint, so a failing hook schedules nothing.
+enum JobBindings {
+    static func functions(in lua: LuaState, for plugin: PluginInstance,
+                          identity: @escaping (PluginInstance, String) throws -> Identity) -> [String: LuaValue] {
+        let crm = plugin.crm
+        let schedule = lua.register { [unowned plugin] values in
+            let arguments = LuaArguments(function: "crm.schedule", values: values)
+            let who = try identity(plugin, "crm.schedule")
+            let delay = try Delay.seconds(arguments[0], function: "crm.schedule")
+            let handler = try arguments.string(1)
+            guard plugin.functions.contains(handler) else {
+                throw BindingError("crm.schedule: '\(handler)' is not a function of this plugin's module (functions: \(plugin.functions.sorted().joined(separator: ", ")))")
+            }
+            let payload = try arguments.optionalTable(2) ?? LuaTable()
+            var key: String?
+            if let options = try arguments.optionalTable(3) {
+                for name in options.entries.keys where name != "key" {
+                    throw BindingError("crm.schedule: unknown option \(name.string.map { "'\($0)'" } ?? "key") (the options: key)")
+                }
+                switch options["key"] {
+                case .nil_: key = nil
+                case .string(let text): key = text
+                default: throw BindingError("crm.schedule: options.key must be a string, got \(options["key"].typeName)")
+                }
+            }
+            let job = try crm.jobs.schedule(handler: handler, payload: try JobPayload.encode(payload, function: "crm.schedule"),
+                                            dueAt: crm.clock.now() + delay, key: key, by: who)
+            return [.integer(job.id)]
+        }
+        let cancel = lua.register { [unowned plugin] values in
+            let arguments = LuaArguments(function: "crm.cancel", values: values)
+            let who = try identity(plugin, "crm.cancel")
+            switch arguments[0] {
+            case .string(let key): return [.boolean(try crm.jobs.cancel(key: key, by: who))]
+            default: return [.boolean(try crm.jobs.cancel(id: try arguments.integer(0), by: who))]
+            }
+        }
+        let jobs = lua.register { [unowned plugin] _ in
+            let who = try identity(plugin, "crm.jobs")
+            return [.table(LuaTable(array: try crm.jobs.pending(by: who).map { job in
+                .table(LuaTable(fields: ["id": .integer(job.id), "key": job.key.map(LuaValue.string) ?? .nil_,
+                                         "handler": .string(job.handler), "due_at": .integer(job.dueAt)]))
+            }))]
+        }
+        return ["schedule": schedule, "cancel": cancel, "jobs": jobs]
+    }
+}
