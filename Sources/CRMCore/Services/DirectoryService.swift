@@ -6,15 +6,15 @@ public struct DirectoryService: Sendable {
     /// The relationships a new tenant starts with (the defaults of the plugin harness as well).
     public static let defaultRelationships = ["Mới", "Đã liên hệ", "Chốt"]
 
-    /// Sets up an empty tenant: the `admin` role (every permission, scope `all`), its first user
+    /// Sets up an empty tenant: the `admin` role (or `adminRole`: every permission, scope `all`), its first user
     /// and the default relationships. Refused once the tenant has any user.
     @discardableResult
-    public func bootstrap(adminLogin: String, adminName: String? = nil,
+    public func bootstrap(adminLogin: String, adminName: String? = nil, adminRole: String = "admin",
                           relationships: [String] = DirectoryService.defaultRelationships) throws -> User {
         try crm.store.transaction { tx in
             guard try tx.users().isEmpty else { throw CRMError.conflict("the tenant is already set up") }
             let login = try TextRules.login(adminLogin)
-            let role = try tx.insertRole(name: "admin", permissions: Set(Permission.allCases), scope: .all)
+            let role = try tx.insertRole(name: adminRole, permissions: Set(Permission.allCases), scope: .all)
             let user = try tx.insertUser(login: login, name: try TextRules.required(adminName ?? login, field: "name", max: 200),
                                          departmentId: nil, roleId: role.id, createdAt: crm.clock.now())
             for (index, name) in relationships.enumerated() {

@@ -47,7 +47,7 @@ extension PluginHost {
     }
 
     /// Plugins whose jobs wait rather than fail: disabled, or loaded once but broken now.
-    private func waitingPlugins() -> Set<String> {
+    func waitingPlugins() -> Set<String> {
         lock.withLock {
             Set(slots.values.compactMap { slot -> String? in
                 if let instance = slot.instance { return instance.manifest.enabled ? nil : instance.manifest.name }

@@ -30,6 +30,9 @@ public final class PluginHost: @unchecked Sendable {
     /// Runs after a job's handler and bookkeeping, before their transaction commits: the tests'
     /// way to simulate a crash at that instant (throwing rolls everything back).
     var beforeJobCommit: ((Job) throws -> Void)?
+    /// `[config]` tables that replace the manifest's keys, by plugin folder name (the harness's
+    /// `lt.tenant{ config = ... }`).
+    var configOverrides: [String: LuaTable] = [:]
 
     public init(crm: CRM, folder: URL, ceilings: PluginLimits = .ceilings) {
         self.crm = crm
@@ -65,7 +68,8 @@ public final class PluginHost: @unchecked Sendable {
             return slot
         }
         do {
-            let bundle = try PluginBundle.read(from: pluginFolder, ceilings: try tenantCeilings())
+            var bundle = try PluginBundle.read(from: pluginFolder, ceilings: try tenantCeilings())
+            if let override = configOverrides[key] { bundle.manifest.config.entries.merge(override.entries) { _, new in new } }
             try check(bundle, key: key)
             let instance = try PluginInstance(bundle: bundle, crm: crm, log: slot.log)
             lock.withLock {
@@ -120,6 +124,11 @@ public final class PluginHost: @unchecked Sendable {
     /// One plugin's status, by name (or folder).
     public func status(of name: String) -> PluginStatus? {
         lock.withLock { slot(named: name)?.status }
+    }
+
+    /// Every plugin's log lines, oldest first.
+    public func allLogs() -> [PluginLogLine] {
+        lock.withLock { slots.values.flatMap { $0.log.all } }.sorted { $0.sequence < $1.sequence }
     }
 
     /// A plugin's log lines, oldest first.

@@ -7,6 +7,8 @@ public struct PluginLogLine: Sendable, Equatable {
     /// `"debug"`, `"info"`, `"warn"` or `"error"`.
     public var level: String
     public var message: String
+    /// Orders lines across plugins: larger is later (set when the line is kept).
+    public var sequence: Int = 0
 }
 
 /// The newest lines of one plugin's log, bounded in count and line length so a flood costs
@@ -15,12 +17,19 @@ final class PluginLog: @unchecked Sendable {
     static let capacity = 2_000
     static let maximumLineLength = 4_000
 
+    private static let counterLock = NSLock()
+    nonisolated(unsafe) private static var counter = 0
+
     private let lock = NSLock()
     private var lines: [PluginLogLine] = []
     private var start = 0
 
     func append(_ line: PluginLogLine) {
         var line = line
+        line.sequence = Self.counterLock.withLock {
+            Self.counter += 1
+            return Self.counter
+        }
         if line.message.count > Self.maximumLineLength {
             line.message = String(line.message.prefix(Self.maximumLineLength)) + "… (cut)"
         }

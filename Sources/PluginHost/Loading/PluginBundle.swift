@@ -4,7 +4,7 @@ import Foundation
 /// Reading never runs anything; `PluginInstance` compiles and runs it.
 public struct PluginBundle: Sendable {
     public let folder: URL
-    public let manifest: PluginManifest
+    public internal(set) var manifest: PluginManifest
     /// `main.lua`.
     public let main: String
     /// `lib/**/*.lua` by path relative to the folder (`lib/util.lua`).

@@ -23,33 +23,6 @@ struct Serve: ParsableCommand {
     func run() throws { throw notAvailable("serve") }
 }
 
-/// `lantern plugin ...`.
-struct PluginCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "plugin", abstract: "Test, check and scaffold plugins (not available yet).",
-        subcommands: [Test.self, Check.self, New.self])
-
-    struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the spec/*_spec.lua files of plugins (not available yet).")
-        @Argument(help: "Plugin folders, tenant folders or plugins roots (default ./plugins).") var paths: [String] = []
-        @Option(help: ArgumentHelp("Also write JUnit XML to this file.", valueName: "FILE")) var junit: String?
-        @Option(help: ArgumentHelp("Run only tests whose name contains this pattern.", valueName: "PATTERN")) var filter: String?
-        func run() throws { throw notAvailable("plugin test") }
-    }
-
-    struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate manifests and compile plugins (not available yet).")
-        @Argument(help: "Plugin folders, tenant folders or plugins roots (default ./plugins).") var paths: [String] = []
-        func run() throws { throw notAvailable("plugin check") }
-    }
-
-    struct New: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Scaffold a plugin (not available yet).")
-        @Argument(help: "The plugin to create, as <tenant>/<name>.") var name: String
-        func run() throws { throw notAvailable("plugin new") }
-    }
-}
-
 /// `lantern import customers`.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,4 +45,18 @@ struct Bench: ParsableCommand {
     @Flag(help: "A short run, for CI.") var quick = false
     @Flag(help: "Print one JSON object.") var json = false
     func run() throws { throw notAvailable("bench") }
+}
+
+extension PluginCommand {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate manifests and compile plugins (not available yet).")
+        @Argument(help: "Plugin folders, tenant folders or plugins roots (default ./plugins).") var paths: [String] = []
+        func run() throws { throw notAvailable("plugin check") }
+    }
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Scaffold a plugin (not available yet).")
+        @Argument(help: "The plugin to create, as <tenant>/<name>.") var name: String
+        func run() throws { throw notAvailable("plugin new") }
+    }
 }
