@@ -14,8 +14,11 @@ build: deps
 demo: build
 	$(LANTERN) demo
 
+# The Swift tests, then every plugin's specs through `lantern plugin test` (exit status 1 on a failure).
 test: deps
 	$(SWIFT) test
+	$(SWIFT) build --product lantern
+	$(LANTERN) plugin test plugins
 
 clean:
 	rm -rf .build lantern-data

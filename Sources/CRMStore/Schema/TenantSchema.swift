@@ -146,7 +146,9 @@ enum TenantSchema {
         migrator.registerMigration("v3: scheduled jobs") { db in
             try db.execute(sql: """
                 CREATE TABLE plugin_jobs (
-                    id INTEGER PRIMARY KEY,
+                    -- AUTOINCREMENT: an id is never reused, so a handler that schedules its own
+                    -- successor (same key) cannot have that job deleted as its own completion.
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
                     plugin TEXT NOT NULL,
                     key TEXT,
                     handler TEXT NOT NULL,
