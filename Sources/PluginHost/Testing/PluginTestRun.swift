@@ -17,17 +17,20 @@ public final class PluginTestRun {
     public let paths: [URL]
     public let filter: String?
     let timeLimitMilliseconds: UInt32
+    let memoryLimit: Int
     let makeStore: () throws -> any TenantStore
     let output: (String) -> Void
     public private(set) var reports: [FileReport] = []
 
     /// `makeStore` gives each `lt.tenant{}` its fresh store (an in-memory database); `output`
     /// receives the lines to print.
-    public init(paths: [URL], filter: String? = nil, timeLimitMilliseconds: UInt32 = 10_000,
-                makeStore: @escaping () throws -> any TenantStore, output: @escaping (String) -> Void) {
+    /// Each spec state gets `timeLimitMilliseconds` per test and `memoryLimit` bytes.
+    public init(paths: [URL], filter: String? = nil, timeLimitMilliseconds: UInt32 = SpecFile.defaultTimeLimitMilliseconds,
+                memoryLimit: Int = SpecFile.defaultMemoryLimit, makeStore: @escaping () throws -> any TenantStore, output: @escaping (String) -> Void) {
         self.paths = paths
         self.filter = filter
         self.timeLimitMilliseconds = timeLimitMilliseconds
+        self.memoryLimit = memoryLimit
         self.makeStore = makeStore
         self.output = output
     }
@@ -50,6 +53,7 @@ public final class PluginTestRun {
                 let label = plugin.lastPathComponent + "/spec/" + file.lastPathComponent
                 output("# \(label)")
                 let spec = SpecFile(file: file, plugin: plugin, filter: filter, timeLimitMilliseconds: timeLimitMilliseconds,
+                                    memoryLimit: memoryLimit,
                                     makeStore: makeStore, output: output)
                 var results: [SpecResult] = []
                 var loadError: String?

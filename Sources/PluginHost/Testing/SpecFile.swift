@@ -21,10 +21,10 @@ public struct SpecResult: Sendable {
 ///
 /// A test that hangs or exhausts memory is stopped by the spec state's limits and fails; the
 /// state is then rebuilt (the file loaded again) and the run goes on with the next test.
-final class SpecFile {
+public final class SpecFile {
     /// Per test (and for loading the file) by default: generous, but a hang still ends.
-    static let defaultTimeLimitMilliseconds: UInt32 = 10_000
-    static let memoryLimit = 256 << 20
+    public static let defaultTimeLimitMilliseconds: UInt32 = 10_000
+    public static let defaultMemoryLimit = 256 << 20
 
     let file: URL
     /// The path shown in messages, such as `spec/reclaim_spec.lua`.
@@ -32,6 +32,7 @@ final class SpecFile {
     let plugin: URL
     let filter: String?
     let timeLimitMilliseconds: UInt32
+    let memoryLimit: Int
     let makeStore: () throws -> any TenantStore
     /// Lines the spec printed, as they come.
     let output: (String) -> Void
@@ -42,9 +43,10 @@ final class SpecFile {
     private var bundle: PluginBundle?
 
     init(file: URL, plugin: URL, filter: String?, timeLimitMilliseconds: UInt32 = SpecFile.defaultTimeLimitMilliseconds,
-         makeStore: @escaping () throws -> any TenantStore, output: @escaping (String) -> Void) {
+         memoryLimit: Int = SpecFile.defaultMemoryLimit, makeStore: @escaping () throws -> any TenantStore, output: @escaping (String) -> Void) {
         self.file = file
         self.timeLimitMilliseconds = timeLimitMilliseconds
+        self.memoryLimit = memoryLimit
         self.plugin = plugin
         self.filter = filter
         self.makeStore = makeStore
@@ -95,7 +97,7 @@ final class SpecFile {
                 if name == "lantern.test" { return (SpecPrelude.module, "lantern/test.lua") }
                 return bundle?.module(named: name)
             })
-        let lua = try LuaState(memoryLimit: Self.memoryLimit, sandbox: sandbox)
+        let lua = try LuaState(memoryLimit: memoryLimit, sandbox: sandbox)
         self.lua = lua
         let host = hostFunctions(lua)
         try lua.setGlobal("__lantern_test_host", host, readOnly: true)

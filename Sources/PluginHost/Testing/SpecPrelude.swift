@@ -165,11 +165,21 @@ enum SpecPrelude {
     /// global `__lantern_test_host`).
     static let module = #"""
         local host = __lantern_test_host
-        local setmetatable, type, error = setmetatable, type, error
+        local setmetatable, type, error, pcall, gsub, pack, unpack = setmetatable, type, error, pcall, string.gsub, table.pack, table.unpack
+
+        -- A failed call is reported at the spec's line, not at this module's.
+        local function fail(message)
+          if type(message) == "string" then message = gsub(message, "^lantern/test%.lua:%d+: ", "", 1) end
+          error(message, 3)
+        end
 
         local function api(tenant, login)
           local function call(name)
-            return function(...) return host.call(tenant, login, name, ...) end
+            return function(...)
+              local results = pack(pcall(host.call, tenant, login, name, ...))
+              if not results[1] then fail(results[2]) end
+              return unpack(results, 2, results.n)
+            end
           end
           return {
             customers = {
