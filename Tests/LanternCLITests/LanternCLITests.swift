@@ -96,8 +96,25 @@ struct LanternCLITests {
         for command in ["test", "check", "new"] { #expect(plugin.stdout.contains(command), "\(command)") }
     }
 
+    @Test("plugin test runs the example plugins' specs, writes JUnit, and fails on a missing folder with status 2")
+    func pluginTest() throws {
+        let plugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("plugins").path
+        try withScratch { (dir) throws in
+            let junit = dir.appendingPathComponent("specs.xml").path
+            let result = try LanternProcess.run(["plugin", "test", plugins, "--junit", junit], in: dir)
+            #expect(result.status == 0, "\(result.stdout)")
+            #expect(result.stdout.hasSuffix(" passed, 0 failed\n"), "\(result.stdout)")
+            #expect(result.stdout.contains("ok 1 - care-again "))
+            #expect(FileManager.default.fileExists(atPath: junit))
+            let missing = try LanternProcess.run(["plugin", "test", dir.appendingPathComponent("nowhere").path], in: dir)
+            #expect(missing.status == 2)
+            #expect(missing.stdout.contains("no such folder"))
+        }
+    }
+
     @Test("commands not built yet say so and fail", arguments: [
-        ["serve", "--demo"], ["plugin", "test", "plugins"], ["plugin", "check"], ["plugin", "new", "demo/x"],
+        ["serve", "--demo"], ["plugin", "check"], ["plugin", "new", "demo/x"],
         ["import", "customers", "x.csv", "--tenant", "demo"], ["bench", "--quick"],
     ])
     func pendingCommands(_ arguments: [String]) throws {

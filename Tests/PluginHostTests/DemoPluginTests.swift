@@ -22,7 +22,7 @@ struct DemoPluginTests {
     func allLoad() throws {
         let (_, host) = try demo()
         let statuses = host.loadAll()
-        #expect(statuses.map(\.name) == ["loyalty-points", "mark-buyer"])
+        #expect(statuses.map(\.name) == ["care-again", "loyalty-points", "mark-buyer", "reclaim"])
         #expect(statuses.allSatisfy { $0.state == .loaded }, "\(statuses.compactMap(\.error))")
     }
 
@@ -41,13 +41,32 @@ struct DemoPluginTests {
         #expect(try crm.notifications.inbox(by: an).map(\.message) == [message])
         #expect(try crm.notifications.inbox(by: .user("leader")).map(\.message).contains(message))
         let ledger = try crm.ledger.forCustomer(customer.id, by: .user("admin"))
-        #expect(ledger.map(\.plugin) == ["loyalty-points", "mark-buyer"])
+        #expect(ledger.map(\.plugin).filter { $0 == "loyalty-points" || $0 == "mark-buyer" } == ["loyalty-points", "mark-buyer"])
         #expect(ledger.allSatisfy { $0.status == .ok }, "\(ledger.compactMap(\.error))")
         #expect(host.logs(of: "mark-buyer").last?.message == "Phạm Minh Đức (\(customer.code)) bought with \(order.code): Mới -> Đã mua hàng")
         // A purchase order is not a sale.
         let supplier = try crm.customers.create(NewCustomer(name: "Nhà cung cấp"), by: an)
         _ = try crm.orders.create(NewOrder(kind: .purchase, customer: supplier.id, total: 9_000_000), by: an)
         #expect(try crm.customers.get(supplier.id, by: an)?.relationship == "Mới")
+    }
+
+    @Test("a new customer nobody contacts is reclaimed after 2 days; a sale asks for care 30 days later")
+    func scheduledAutomations() throws {
+        let (crm, host) = try demo()
+        host.loadAll()
+        let clock = try #require(crm.clock as? ManualClock)
+        let waiting = try crm.customers.create(NewCustomer(name: "Đặng Thu Trang"), by: .user("an"))
+        let buyer = try crm.customers.create(NewCustomer(name: "Bùi Quốc Việt"), by: .user("binh"))
+        _ = try crm.customers.setRelationship(buyer.id, to: "Đã liên hệ", by: .user("binh"))
+        _ = try crm.orders.create(NewOrder(customer: buyer.id, total: 3_000_000), by: .user("binh"))
+        clock.advance(by: 2 * 86_400)
+        try host.runDueJobs(at: clock.now())
+        #expect(try crm.customers.get(waiting.id, by: .user("admin"))?.owner == "binh")
+        clock.advance(by: 28 * 86_400)
+        try host.runDueJobs(at: clock.now())
+        #expect(try crm.customers.get(waiting.id, by: .user("admin"))?.owner == "leader")
+        #expect(try crm.customers.get(buyer.id, by: .user("admin"))?.relationship == "Cần chăm sóc lại")
+        #expect(try crm.notifications.inbox(by: .user("binh")).contains { $0.message.contains("has not bought for 30 days") })
     }
 
     @Test("points given by staff promote as well")
