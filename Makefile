@@ -14,11 +14,12 @@ build: deps
 demo: build
 	$(LANTERN) demo
 
-# The Swift tests, then every plugin's specs through `lantern plugin test` (exit status 1 on a failure).
+# The Swift tests, then every plugin's specs (`lantern plugin test`) and checks (`lantern plugin check`).
 test: deps
 	$(SWIFT) test
 	$(SWIFT) build --product lantern
 	$(LANTERN) plugin test plugins
+	$(LANTERN) plugin check plugins
 
 clean:
 	rm -rf .build lantern-data

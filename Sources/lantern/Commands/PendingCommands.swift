@@ -47,16 +47,3 @@ struct Bench: ParsableCommand {
     func run() throws { throw notAvailable("bench") }
 }
 
-extension PluginCommand {
-    struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate manifests and compile plugins (not available yet).")
-        @Argument(help: "Plugin folders, tenant folders or plugins roots (default ./plugins).") var paths: [String] = []
-        func run() throws { throw notAvailable("plugin check") }
-    }
-
-    struct New: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Scaffold a plugin (not available yet).")
-        @Argument(help: "The plugin to create, as <tenant>/<name>.") var name: String
-        func run() throws { throw notAvailable("plugin new") }
-    }
-}
