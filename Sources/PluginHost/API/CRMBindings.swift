@@ -32,58 +32,19 @@ enum CRMBindings {
                 return try body(arguments, identity)
             }
         }
-        func customer(_ value: Customer?) -> [LuaValue] { [value.map(LuaSnapshots.customer) ?? .nil_] }
-
-        let customers: LuaValue = .table(LuaTable(fields: [
-            "get": reader("crm.customers.get") { args, who in customer(try crm.customers.get(try args.integer(0), by: who)) },
-            "find": reader("crm.customers.find") { args, who in
-                let query: CustomerQuery = try LuaFilter.query(try args.optionalTable(0), function: "crm.customers.find", orderBy: .id)
-                return [.table(LuaTable(array: try crm.customers.find(query, by: who).map(LuaSnapshots.customer)))]
-            },
-            "update": writer("crm.customers.update") { args, who in
-                customer(try crm.customers.update(try args.integer(0), try patch(try args.table(1)), by: who))
-            },
-            "set_relationship": writer("crm.customers.set_relationship") { args, who in
-                customer(try crm.customers.setRelationship(try args.integer(0), to: try args.string(1), by: who))
-            },
-            "assign": writer("crm.customers.assign") { args, who in
-                customer(try crm.customers.assign(try args.integer(0), to: try args.string(1), by: who))
-            },
-            "add_viewer": writer("crm.customers.add_viewer") { args, who in
-                customer(try crm.customers.addViewer(try args.integer(0), try args.string(1), by: who))
-            },
-            "share": writer("crm.customers.share") { args, who in
-                customer(try crm.customers.share(try args.integer(0), with: try args.strings(1), by: who))
-            },
-        ]))
-        let relationships: LuaValue = .table(LuaTable(fields: [
-            "list": reader("crm.relationships.list") { _, who in
-                [.table(LuaTable(array: try crm.relationships.list(by: who).map { relationship in
-                    .table(LuaTable(fields: ["id": .integer(relationship.id), "name": .string(relationship.name),
-                                             "color": .string(relationship.color),
-                                             "description": relationship.description.map(LuaValue.string) ?? .nil_]))
-                }))]
-            },
-        ]))
-        let orders: LuaValue = .table(LuaTable(fields: [
-            "get": reader("crm.orders.get") { args, who in [try crm.orders.get(try args.integer(0), by: who).map(LuaSnapshots.order) ?? .nil_] },
-            "find": reader("crm.orders.find") { args, who in
-                let query: OrderQuery = try LuaFilter.query(try args.optionalTable(0), function: "crm.orders.find", orderBy: .id)
-                return [.table(LuaTable(array: try crm.orders.find(query, by: who).map(LuaSnapshots.order)))]
-            },
-        ]))
-        let users: LuaValue = .table(LuaTable(fields: [
-            "get": reader("crm.users.get") { args, who in
-                guard let user = try crm.directory.user(try args.string(0), by: who) else { return [.nil_] }
-                return [.table(LuaTable(fields: ["login": .string(user.login), "name": .string(user.name),
-                                                 "department": user.department.map(LuaValue.string) ?? .nil_,
-                                                 "role": .string(user.role)]))]
-            },
-        ]))
-        let notify = reader("crm.notify") { args, who in
-            _ = try crm.notifications.notify(try args.string(0), try args.string(1), by: who)
-            return []
+        /// A table of `crm.<group>.<name>` functions over `CRMCalls`, writers refused past the cascade depth.
+        func group(_ group: String, _ names: [String]) -> LuaValue {
+            .table(LuaTable(fields: Dictionary(uniqueKeysWithValues: names.map { name in
+                let call = "\(group).\(name)"
+                let wrap = CRMCalls.writes.contains(call) ? writer : reader
+                return (name, wrap("crm.\(call)") { args, who in try CRMCalls.perform(call, args, as: who, crm: crm) })
+            })))
         }
+        let customers = group("customers", ["get", "find", "update", "set_relationship", "assign", "add_viewer", "share"])
+        let relationships = group("relationships", ["list"])
+        let orders = group("orders", ["get", "find"])
+        let users = group("users", ["get"])
+        let notify = reader("crm.notify") { args, who in try CRMCalls.perform("notify", args, as: who, crm: crm) }
         let now = lua.register { _ in [.integer(crm.clock.now())] }
         let log = lua.register { [unowned plugin] values in
             let arguments = LuaArguments(function: "crm.log", values: values)
@@ -121,9 +82,8 @@ enum CRMBindings {
         return invocation.identity
     }
 
-    /// The fields of `crm.customers.update`; any other key is an error.
-    static func patch(_ fields: LuaTable) throws -> CustomerPatch {
-        let function = "crm.customers.update"
+    /// The fields of `crm.customers.update` (errors name `function`); any other key is an error.
+    static func patch(_ fields: LuaTable, function: String = "crm.customers.update") throws -> CustomerPatch {
         var patch = CustomerPatch()
         for (key, value) in fields.entries {
             guard case .string(let name) = key, updatableFields.contains(name) else {
@@ -148,14 +108,7 @@ enum CRMBindings {
             case "source": patch.source = .some(try text())
             default:
                 guard case .table(let custom) = value else { throw BindingError("\(function): 'fields' must be a table") }
-                var merged: [String: FieldValue?] = [:]
-                for (fieldKey, fieldValue) in custom.entries {
-                    guard case .string(let fieldName) = fieldKey, let converted = LuaSnapshots.fieldValue(fieldValue) else {
-                        throw BindingError("\(function): custom fields map names to strings, numbers or booleans")
-                    }
-                    merged[fieldName] = converted
-                }
-                patch.fields = merged
+                patch.fields = try LuaSnapshots.customFields(custom, function: function).mapValues { $0 }
             }
         }
         return patch

@@ -36,19 +36,14 @@ public enum PluginCheck {
             let message = error.key.map { "key '\($0)': \(error.problem)" } ?? error.problem
             return [CheckProblem(file: manifestPath, line: line, message: message)]
         } catch {
-            return [located(String(describing: error), folder: folder)]
+            return [problem(error, folder: folder)]
         }
         let instance: PluginInstance
         do {
             let crm = CRM(store: try makeStore(), clock: ManualClock(start: 1_767_200_400))
             instance = try PluginInstance(bundle: bundle, crm: crm, log: PluginLog())
-        } catch let error as PluginLoadError {
-            // Its problem starts with Lua's own `main.lua:3:` when the file did not compile.
-            let problem = located(error.problem, folder: folder)
-            return [problem.file.hasSuffix("/main.lua") && !error.problem.hasPrefix("main.lua:")
-                    ? CheckProblem(file: error.file, line: 1, message: error.problem) : problem]
         } catch {
-            return [located(String(describing: error), folder: folder)]
+            return [problem(error, folder: folder)]
         }
         var problems: [CheckProblem] = []
         let sources = [("main.lua", bundle.main)] + bundle.modules.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -76,18 +71,15 @@ public enum PluginCheck {
         return problems
     }
 
-    /// A `path:line: problem` message turned into a problem of that file (compile and run errors).
-    private static func located(_ message: String, folder: URL) -> CheckProblem {
-        let pattern = /^(.*?):(\d+): (.*)$/
-        if let match = message.firstMatch(of: pattern) {
-            var file = String(match.1)
-            if !file.hasPrefix("/") { file = folder.appendingPathComponent(file).path }
-            return CheckProblem(file: file, line: Int(match.2) ?? 1, message: String(match.3))
+    /// A load or run error as a problem: where Lua's message says (`lib/x.lua:3: ...`, relative to
+    /// the plugin), or line 1 of the file the error names (`main.lua` when it names none).
+    private static func problem(_ error: Error, folder: URL) -> CheckProblem {
+        let (file, message) = (error as? PluginLoadError).map { ($0.file, $0.problem) }
+            ?? (folder.appendingPathComponent("main.lua").path, String(describing: error))
+        if let match = message.firstMatch(of: /^([^:\n]+):(\d+): (.*)$/) {
+            return CheckProblem(file: folder.appendingPathComponent(String(match.1)).path, line: Int(match.2) ?? 1, message: String(match.3))
         }
-        if let colon = message.range(of: ": "), message.hasPrefix("/") {
-            return CheckProblem(file: String(message[..<colon.lowerBound]), line: 1, message: String(message[colon.upperBound...]))
-        }
-        return CheckProblem(file: folder.appendingPathComponent("main.lua").path, line: 1, message: message)
+        return CheckProblem(file: file, line: 1, message: message)
     }
 
     /// Handlers given to `crm.schedule` as string literals, with their lines.

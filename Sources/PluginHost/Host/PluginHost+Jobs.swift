@@ -114,9 +114,5 @@ extension PluginHost {
     }
 
     /// The seed of `math.random` for one attempt of a job.
-    static func seed(_ job: Job) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(job.plugin)|job|\(job.id)|\(job.attempt)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int64(bitPattern: hash)
-    }
+    static func seed(_ job: Job) -> Int64 { seed(of: "\(job.plugin)|job|\(job.id)|\(job.attempt)") }
 }

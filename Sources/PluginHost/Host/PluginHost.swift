@@ -251,10 +251,13 @@ public final class PluginHost: @unchecked Sendable {
 
     /// The seed of `math.random` for one event: the same event draws the same numbers.
     static func seed(_ event: DomainEvent, plugin: String) -> Int64 {
+        seed(of: "\(plugin)|\(event.kind.rawValue)|\(event.customer.id)|\(event.at)|\(event.order?.id ?? 0)")
+    }
+
+    /// A seed derived from `text` (64-bit FNV-1a): stable across runs and machines.
+    static func seed(of text: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(plugin)|\(event.kind.rawValue)|\(event.customer.id)|\(event.at)|\(event.order?.id ?? 0)".utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return Int64(bitPattern: hash)
     }
 }

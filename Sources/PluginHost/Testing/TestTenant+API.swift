@@ -9,18 +9,9 @@ extension TestTenant {
         let who = login.map { Identity.user($0) } ?? system
         let prefix = login == nil ? "t." : "t:as(\"\(login ?? "")\")."
         let args = LuaArguments(function: prefix + name, values: values)
-        func customer(_ value: Customer?) -> [LuaValue] { [value.map(LuaSnapshots.customer) ?? .nil_] }
         switch name {
-        case "customers.get": return customer(try crm.customers.get(try args.integer(0), by: who))
-        case "customers.find":
-            let query: CustomerQuery = try LuaFilter.query(try args.optionalTable(0), function: args.function, orderBy: .id)
-            return [.table(LuaTable(array: try crm.customers.find(query, by: who).map(LuaSnapshots.customer)))]
-        case "customers.create": return customer(try crm.customers.create(try newCustomer(try args.table(0), args.function), by: who))
-        case "customers.update": return customer(try crm.customers.update(try args.integer(0), try CRMBindings.patch(try args.table(1)), by: who))
-        case "customers.set_relationship": return customer(try crm.customers.setRelationship(try args.integer(0), to: try args.string(1), by: who))
-        case "customers.assign": return customer(try crm.customers.assign(try args.integer(0), to: try args.string(1), by: who))
-        case "customers.add_viewer": return customer(try crm.customers.addViewer(try args.integer(0), try args.string(1), by: who))
-        case "customers.share": return customer(try crm.customers.share(try args.integer(0), with: try args.strings(1), by: who))
+        case "customers.create":
+            return [LuaSnapshots.customer(try crm.customers.create(try newCustomer(try args.table(0), args.function), by: who))]
         case "customers.bulk_set_relationship":
             guard let ids = try args.table(0).sequence else { throw args.bad(0, "array of customer ids") }
             let customerIds = try ids.map { id -> Int64 in
@@ -28,25 +19,9 @@ extension TestTenant {
                 return number
             }
             return [.integer(Int64(try crm.customers.bulkSetRelationship(customerIds, to: try args.string(1), by: who)))]
-        case "orders.get": return [try crm.orders.get(try args.integer(0), by: who).map(LuaSnapshots.order) ?? .nil_]
-        case "orders.find":
-            let query: OrderQuery = try LuaFilter.query(try args.optionalTable(0), function: args.function, orderBy: .id)
-            return [.table(LuaTable(array: try crm.orders.find(query, by: who).map(LuaSnapshots.order)))]
         case "orders.create": return [LuaSnapshots.order(try crm.orders.create(try newOrder(try args.table(0), args.function), by: who))]
-        case "relationships.list":
-            return [.table(LuaTable(array: try crm.relationships.list(by: who).map { relationship in
-                .table(LuaTable(fields: ["id": .integer(relationship.id), "name": .string(relationship.name),
-                                         "color": .string(relationship.color),
-                                         "description": relationship.description.map(LuaValue.string) ?? .nil_]))
-            }))]
-        case "users.get":
-            guard let user = try crm.directory.user(try args.string(0), by: who) else { return [.nil_] }
-            return [.table(LuaTable(fields: ["login": .string(user.login), "name": .string(user.name),
-                                             "department": user.department.map(LuaValue.string) ?? .nil_, "role": .string(user.role)]))]
-        case "notify":
-            _ = try crm.notifications.notify(try args.string(0), try args.string(1), by: who)
-            return []
         case "now": return [.integer(clock.now())]
+        case _ where CRMCalls.handles(name): return try CRMCalls.perform(name, args, as: who, crm: crm)
         default: throw BindingError("\(args.function) is not a function of the harness")
         }
     }
@@ -84,14 +59,7 @@ extension TestTenant {
                                 viewers: try logins("viewers"), sharedWith: try logins("shared_with"), source: try text("source"))
         if case .integer(let referrer) = table["referrer"] { input.referrer = referrer }
         if case .integer(let points) = table["points"] { input.points = points }
-        if case .table(let fields) = table["fields"] {
-            for (key, value) in fields.entries {
-                guard case .string(let field) = key, let converted = LuaSnapshots.fieldValue(value) else {
-                    throw BindingError("\(function): custom fields map names to strings, numbers or booleans")
-                }
-                input.fields[field] = converted
-            }
-        }
+        if case .table(let fields) = table["fields"] { input.fields = try LuaSnapshots.customFields(fields, function: function) }
         return input
     }
 

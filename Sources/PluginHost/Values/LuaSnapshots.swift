@@ -54,6 +54,18 @@ enum LuaSnapshots {
         return .table(LuaTable(fields: fields))
     }
 
+    /// A table of custom fields (names to strings, numbers or booleans), for an update or a new customer.
+    static func customFields(_ table: LuaTable, function: String) throws -> [String: FieldValue] {
+        var fields: [String: FieldValue] = [:]
+        for (key, value) in table.entries {
+            guard case .string(let name) = key, let converted = fieldValue(value) else {
+                throw BindingError("\(function): custom fields map names to strings, numbers or booleans")
+            }
+            fields[name] = converted
+        }
+        return fields
+    }
+
     /// A Lua scalar as a snapshot value, for filters; nil for anything else.
     static func snapshotValue(_ value: LuaValue) -> SnapshotValue? {
         switch value {
