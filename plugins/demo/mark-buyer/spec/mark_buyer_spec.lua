@@ -5,11 +5,12 @@ describe("mark-buyer", function()
   before_each(function()
     t = lt.tenant{
       relationships = { "Mới", "Đã liên hệ", "Chốt", "Đã mua hàng" },
+      departments = { { name = "Kinh doanh" }, { name = "Hà Nội", parent = "Kinh doanh" } },
       roles = {
         admin = { permissions = "*", scope = "all" },
         sales = { permissions = { "customers.read", "customers.create", "customers.update", "orders.create", "orders.read" }, scope = "own" },
       },
-      users = { { login = "automation", role = "admin" }, { login = "an", role = "sales" } },
+      users = { { login = "automation", role = "admin" }, { login = "an", role = "sales", department = "Hà Nội" } },
     }
     an = t:as("an")
   end)
@@ -28,5 +29,12 @@ describe("mark-buyer", function()
     local c = an.customers.create{ name = "Trần Thị Bình" }
     an.orders.create{ customer = c.id, kind = "purchase", total = 200000 }
     assert.equal("Mới", t.customers.get(c.id).relationship)
+  end)
+
+  it("sees the fixtures' departments and relationships", function()
+    assert.equal("Hà Nội", an.users.get("an").department)
+    local names = {}
+    for _, r in ipairs(an.relationships.list()) do names[#names + 1] = r.name end
+    assert.same({ "Mới", "Đã liên hệ", "Chốt", "Đã mua hàng" }, names)
   end)
 end)

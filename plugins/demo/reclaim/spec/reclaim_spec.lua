@@ -67,4 +67,13 @@ describe("reclaim", function()
     leader.customers.create{ name = "Kho chung", owner = nil, relationship = "Đã liên hệ" }
     assert.same({}, t:jobs())
   end)
+
+  it("hears nothing of a bulk move (no hooks fire), and the due check finds the customer contacted", function()
+    local c = leader.customers.create{ name = "Trịnh Công Sơn", owner = "an" }
+    assert.equal(1, t.customers.bulk_set_relationship({ c.id }, "Đã liên hệ"))
+    assert.equal(1, #t:jobs())
+    t.clock:advance{ days = 3 }
+    assert.equal("an", t.customers.get(c.id).owner)
+    assert.same({}, t:jobs())
+  end)
 end)
