@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "CRMStore", targets: ["CRMStore"]),
         .library(name: "LuaRuntime", targets: ["LuaRuntime"]),
         .library(name: "PluginHost", targets: ["PluginHost"]),
+        .library(name: "CustomerImport", targets: ["CustomerImport"]),
+        .library(name: "LanternServer", targets: ["LanternServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -19,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config.
@@ -51,10 +57,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Customer upload from CSV and .xlsx with the seed CRMs' rules (CLI and API share it).
+        .target(
+            name: "CustomerImport",
+            dependencies: [
+                "CRMCore",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "XMLCoder", package: "XMLCoder"),
+            ]
+        ),
+        // The HTTP JSON API (`lantern serve`): tenants' runtimes, routes, errors.
+        .target(
+            name: "LanternServer",
+            dependencies: [
+                "CRMCore", "CRMStore", "PluginHost", "CustomerImport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "lantern",
             dependencies: [
-                "CRMCore", "CRMStore", "LuaRuntime", "PluginHost",
+                "CRMCore", "CRMStore", "LuaRuntime", "PluginHost", "CustomerImport", "LanternServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,6 +87,11 @@ let package = Package(
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
         .testTarget(name: "CRMCoreTests", dependencies: ["CRMCore", "CRMStore"]),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CRMCore", "CRMStore", "LuaRuntime"]),
+        .testTarget(name: "CustomerImportTests", dependencies: ["CustomerImport", "CRMCore", "CRMStore", "PluginHost",
+                                                                 .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .testTarget(name: "LanternServerTests", dependencies: ["LanternServer", "CRMCore", "CRMStore", "PluginHost",
+                                                                .product(name: "Hummingbird", package: "hummingbird"),
+                                                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "LanternCLITests", dependencies: ["lantern", "CRMCore", "CRMStore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `lantern` command: a CRM core whose companies extend it with sandboxed Lua plugins.
 @main
-struct Lantern: ParsableCommand {
+struct Lantern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lantern",
         abstract: "A CRM core that hosts sandboxed Lua 5.4 plugins per company.",

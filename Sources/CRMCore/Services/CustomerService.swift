@@ -77,6 +77,20 @@ public struct CustomerService: Sendable {
         }
     }
 
+    /// Overwrites the fields `patch` sets the way an upload with "override" does: needs
+    /// `customers.update` (and `customers.assign` to change the owner), is audited as
+    /// `customer.import_override`, and fires no events (plugin-api.md section 3).
+    @discardableResult
+    public func overwrite(_ id: Int64, _ patch: CustomerPatch, by identity: Identity) throws -> Customer {
+        try crm.perform(identity) { op in
+            try op.principal.require(.customersUpdate)
+            if patch.owner != nil { try op.principal.require(.customersAssign) }
+            return try edit(id, for: .customersUpdate, action: "customer.import_override", publishing: false, op) { row in
+                try apply(patch, to: &row, op)
+            }
+        }
+    }
+
     /// Moves a customer to the relationship named `name` (a single edit: fires events). Needs `customers.update`.
     @discardableResult
     public func setRelationship(_ id: Int64, to name: String, by identity: Identity) throws -> Customer {
@@ -231,9 +245,10 @@ public struct CustomerService: Sendable {
         }
     }
 
-    /// The one path of every single edit: load within reach, change, store, audit, publish.
-    private func edit(_ id: Int64, for permission: Permission, _ op: Operation,
-                      _ change: (inout CustomerRow) throws -> Void) throws -> Customer {
+    /// The one path of every single edit: load within reach, change, store, audit, publish (unless
+    /// an upload's override, which fires nothing).
+    private func edit(_ id: Int64, for permission: Permission, action: String = "customer.update", publishing: Bool = true,
+                      _ op: Operation, _ change: (inout CustomerRow) throws -> Void) throws -> Customer {
         let original = try op.writableCustomer(id, for: permission)
         let before = try op.snapshot(id)
         var row = original
@@ -247,7 +262,8 @@ public struct CustomerService: Sendable {
             try op.tx.updateCustomer(original)   // an edit that changes nothing leaves no trace
             return before
         }
-        try op.audit("customer.update", entity: "customer", id: id, before: before.snapshot, after: after.snapshot)
+        try op.audit(action, entity: "customer", id: id, before: before.snapshot, after: after.snapshot)
+        guard publishing else { return after }
         try op.publish(.customerUpdated, customer: after, before: before, changes: changes)
         if let change = changes["relationship"] {
             try op.publish(.relationshipChanged, customer: after, before: before, changes: ["relationship": change])

@@ -102,6 +102,12 @@ public struct DirectoryService: Sendable {
         }
     }
 
+    /// Refuses with `permissionDenied` unless `identity` holds `permission`: the check of host-level
+    /// actions that are not a CRM record's (plugin status and reload, the job queue).
+    public func require(_ permission: Permission, by identity: Identity) throws {
+        try crm.perform(identity) { op in try op.principal.require(permission) }
+    }
+
     /// The user with `login` as `{login, name, department, role}`, or nil.
     public func user(_ login: String, by identity: Identity) throws -> UserInfo? {
         try crm.perform(identity) { op in try op.tx.user(login: login).map { try userInfo($0, op.tx) } }

@@ -40,6 +40,11 @@ public final class Catalogue: Sendable {
         try migrator.migrate(writer)
     }
 
+    /// Closes the catalogue database.
+    public func close() throws {
+        if let pool = writer as? DatabasePool { try pool.close() } else if let queue = writer as? DatabaseQueue { try queue.close() }
+    }
+
     /// Records a new tenant and issues the first token of its admin, in one transaction; refused
     /// when the slug is taken. Returns the admin's token.
     public func addTenant(_ slug: String, createdAt: Int64, timeZone: String, adminLogin: String) throws -> String {

@@ -64,6 +64,13 @@ public final class DataFolder: @unchecked Sendable {
         }
     }
 
+    /// Closes every open tenant database and the catalogue (at shutdown, once nothing runs).
+    public func close() throws {
+        let stores = lock.withLock { open.values.compactMap { $0.store as? SQLiteTenantStore } }
+        for store in stores { try store.close() }
+        try catalogue.close()
+    }
+
     /// The CRM of an existing tenant, opened once and shared.
     public func tenant(_ slug: String) throws -> CRM {
         try Self.validateSlug(slug)

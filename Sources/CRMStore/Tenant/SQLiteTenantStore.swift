@@ -31,6 +31,12 @@ public final class SQLiteTenantStore: TenantStore {
         try TenantSchema.migrator.migrate(writer)
     }
 
+    /// Closes the database after the transactions running now (checkpointing the WAL into the
+    /// file); later calls fail. For shutdown: a store is otherwise closed when released.
+    public func close() throws {
+        if let pool = writer as? DatabasePool { try pool.close() } else if let queue = writer as? DatabaseQueue { try queue.close() }
+    }
+
     public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         // Re-entrant on purpose: a plugin hook runs inside the transaction of the change that fired it
         // and calls back into the services, which then run in a savepoint of that transaction.
