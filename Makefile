@@ -10,9 +10,9 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# Until `lantern serve` exists, the demo is the command-line tour of the demo tenant.
+# The demo server: creates the demo tenant once, prints its tokens and curl lines to try, serves until Ctrl-C.
 demo: build
-	$(LANTERN) demo
+	$(LANTERN) serve --demo
 
 # The Swift tests, then every plugin's specs (`lantern plugin test`) and checks (`lantern plugin check`).
 test: deps
