@@ -10,7 +10,9 @@ struct ImportColumns {
     /// The longest custom field name the CRM accepts.
     static let maxFieldName = 64
 
-    init(header: [String], fileName: String) throws {
+    /// `requireName`: without override every imported row creates a customer, so a file without a
+    /// name column cannot import anything; an overriding file may update other columns only.
+    init(header: [String], fileName: String, requireName: Bool = true) throws {
         width = header.count
         var seenCustom: [String: Int] = [:]
         for (index, title) in header.enumerated() {
@@ -32,8 +34,11 @@ struct ImportColumns {
                 custom.append((name, index))
             }
         }
-        guard known[.name] != nil else {
+        guard known[.name] != nil || !requireName else {
             throw ImportFileError(file: fileName, problem: "line 1: no name column (call one \"name\" or \"Tên khách hàng\")")
+        }
+        guard known[.name] != nil || known[.code] != nil else {
+            throw ImportFileError(file: fileName, problem: "line 1: neither a name nor a code column: nothing to import or override")
         }
     }
 

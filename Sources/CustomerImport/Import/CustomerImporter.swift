@@ -37,7 +37,7 @@ public struct CustomerImporter: Sendable {
     /// committed batch with the rows done so far and the total.
     public func run(_ table: ImportTable, fileName: String,
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ImportReport {
-        let columns = try ImportColumns(header: table.header, fileName: fileName)
+        let columns = try ImportColumns(header: table.header, fileName: fileName, requireName: !override)
         try crm.directory.require(.customersCreate, by: identity)
         if override { try crm.directory.require(.customersUpdate, by: identity) }
         let owners = try OwnerResolver(crm: crm, identity: identity)
