@@ -74,4 +74,44 @@ struct PluginAPITests {
             #expect(try await api.get("/notifications?unread=true", as: "an").json["items"].array.isEmpty)
         }
     }
+
+    @Test("a plugin saved into the running server's folder is loaded by hot reload, and its jobs run on the server's scheduler")
+    func hotReloadAndScheduler() async throws {
+        let fixture = try ServerFixture()
+        // Written beside the folder, then moved in: the watcher sees one complete plugin arrive.
+        let staging = fixture.directory.appendingPathComponent("staging/tagger")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try """
+            name = "tagger"
+            version = "2.0.0"
+            run_as = "automation"
+            permissions = ["customers.read", "customers.update"]
+            """.write(to: staging.appendingPathComponent("plugin.toml"), atomically: true, encoding: .utf8)
+        try """
+            local M = {}
+            function M.on_customer_created(event) crm.schedule(0, "tag", { id = event.customer.id }) end
+            function M.tag(payload) crm.customers.update(payload.id, { fields = { tagged = "yes" } }) end
+            return M
+            """.write(to: staging.appendingPathComponent("main.lua"), atomically: true, encoding: .utf8)
+        try await fixture.withServer { api in
+            try FileManager.default.moveItem(at: staging, to: fixture.demoPlugins.appendingPathComponent("tagger"))
+            var loaded = false
+            for _ in 0..<100 where !loaded {
+                loaded = try await api.get("/plugins").json["items"].array.contains { $0["name"].string == "tagger" && $0["version"].string == "2.0.0" }
+                if !loaded { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(loaded, "the watcher loaded the new plugin")
+
+            let created = try await api.post("/customers", #"{"name": "Khách được gắn thẻ"}"#)
+            let id = try #require(created.json["id"].int)
+            var tagged = false
+            for _ in 0..<100 where !tagged {
+                tagged = try await api.get("/customers/\(id)").json["fields"]["tagged"].string == "yes"
+                if !tagged { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(tagged, "the scheduler ran the due job")
+            let ledger = try await api.get("/customers/\(id)/ledger")
+            #expect(ledger.json["items"].array.contains { $0["plugin"].string == "tagger" && $0["hook"].string == "tag" })
+        }
+    }
 }
