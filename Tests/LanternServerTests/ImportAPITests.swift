@@ -51,6 +51,9 @@ struct ImportAPITests {
             #expect(tooLarge.status == 413 && tooLarge.errorCode == "too_large")
             let denied = try await api.request(.post, "/import/customers", as: "automation", body: Array("name\nA\n".utf8))
             #expect(denied.status == 403 && denied.errorMessage == "permission denied: customers.create")
+            let form = try await api.request(.post, "/import/customers", body: Array("--x\r\n".utf8),
+                                             headers: [.contentType: "multipart/form-data; boundary=x"])
+            #expect(form.status == 415 && form.errorCode == "unsupported_media_type")
             let badOwner = try await api.request(.post, "/import/customers?owner=ghost", body: Array("name\nA\n".utf8))
             #expect(badOwner.status == 400 && badOwner.errorMessage == "invalid owner: unknown user \"ghost\"")
         }

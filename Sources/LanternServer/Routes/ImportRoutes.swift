@@ -8,6 +8,10 @@ struct ImportRoutes {
     func register(on group: RouterGroup<APIRequestContext>) {
         group.post("import/customers") { request, context in
             let caller = try context.requireCaller()
+            if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/") {
+                throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
+                               message: "send the file itself as the body (text/csv or .xlsx), not a multipart form")
+            }
             let reading = QueryReading(request: request)
             let override = try reading.flag("override")
             let owner = reading.text("owner")

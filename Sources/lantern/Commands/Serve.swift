@@ -39,7 +39,8 @@ struct Serve: AsyncParsableCommand {
             throw fail("\(error)")
         }
         let tenants = TenantRuntimes(data: folder, pluginsRoot: URL(fileURLWithPath: plugins, isDirectory: true), logger: logger)
-        do { try tenants.startAll() } catch { throw fail("cannot open the tenants: \(error)") }
+        // Opening the tenants runs their plugins' main chunks: off the cooperative pool (design.md rule 8).
+        do { try await Blocking.run { try tenants.startAll() } } catch { throw fail("cannot open the tenants: \(error)") }
 
         let host = host
         let app = LanternServer.application(tenants: tenants, host: host, port: port, logger: logger) { port in
