@@ -10,7 +10,7 @@ public final class TenantRuntimes: Sendable {
     /// The plugins root: tenant `t`'s plugins live in `<root>/t`.
     public let pluginsRoot: URL
     private let logger: Logger
-    private let state = Mutex()
+    private let state = RunningTenants()
 
     public init(data: DataFolder, pluginsRoot: URL, logger: Logger) {
         self.data = data
@@ -42,7 +42,7 @@ public final class TenantRuntimes: Sendable {
     }
 
     /// The lock-guarded table of running tenants.
-    private final class Mutex: @unchecked Sendable {
+    private final class RunningTenants: @unchecked Sendable {
         private let lock = NSLock()
         private var runtimes: [String: TenantRuntime] = [:]
 
