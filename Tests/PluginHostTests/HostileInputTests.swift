@@ -93,7 +93,10 @@ struct HostileInputTests {
         #expect(ContinuousClock.now - started < .seconds(5), "\(name) ran for \(ContinuousClock.now - started)")
         let entry = try #require(try tenant.ledger(victim.id).first)
         #expect(entry.status == .error, "\(name)")
-        #expect(entry.error?.contains(expected) == true, "\(name): \(String(describing: entry.error))")
+        // A memory bomb may meet the 100 ms deadline before the 16 MiB ceiling when the other suites
+        // load both cores; which limit stops it is LuaLimitTests' question (there with 2 s to spare).
+        let accepted = expected == "memory limit exceeded" ? [expected, "time limit exceeded"] : [expected]
+        #expect(accepted.contains { entry.error?.contains($0) == true }, "\(name): \(String(describing: entry.error))")
         #expect(try tenant.current(victim.id).points == 0, "\(name): its write survived")
 
         // The same plugin serves the next event (afresh after a limit: its upvalues start over).
