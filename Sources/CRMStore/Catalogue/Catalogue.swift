@@ -42,7 +42,7 @@ public final class Catalogue: Sendable {
 
     /// Closes the catalogue database.
     public func close() throws {
-        if let pool = writer as? DatabasePool { try pool.close() } else if let queue = writer as? DatabaseQueue { try queue.close() }
+        try writer.close()
     }
 
     /// Records a new tenant and issues the first token of its admin, in one transaction; refused

@@ -34,7 +34,7 @@ public final class SQLiteTenantStore: TenantStore {
     /// Closes the database after the transactions running now (checkpointing the WAL into the
     /// file); later calls fail. For shutdown: a store is otherwise closed when released.
     public func close() throws {
-        if let pool = writer as? DatabasePool { try pool.close() } else if let queue = writer as? DatabaseQueue { try queue.close() }
+        try writer.close()
     }
 
     public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {

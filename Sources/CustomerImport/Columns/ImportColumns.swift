@@ -42,9 +42,6 @@ struct ImportColumns {
         }
     }
 
-    /// Whether the file has this column at all (override writes only the columns the file has).
-    func has(_ column: CustomerColumn) -> Bool { known[column] != nil }
-
     /// The trimmed text of `column` in `row`, or nil when the file lacks the column or the cell is blank.
     func text(_ column: CustomerColumn, in row: ImportRow) -> String? {
         guard let index = known[column], index < row.cells.count else { return nil }

@@ -48,15 +48,10 @@ public struct CustomerImporter: Sendable {
         var start = 0
         while start < table.rows.count {
             let batch = table.rows[start..<min(start + batchSize, table.rows.count)]
-            var batchReport = ImportReport()
+            // Should the batch's commit fail, `run` throws: the report is never seen half-counted.
             try crm.store.transaction { _ in
-                batchReport = ImportReport()
-                for row in batch { importRow(row, columns: columns, owners: owners, into: &batchReport) }
+                for row in batch { importRow(row, columns: columns, owners: owners, into: &report) }
             }
-            report.created += batchReport.created
-            report.overridden += batchReport.overridden
-            report.skipped += batchReport.skipped
-            report.failed += batchReport.failed
             start += batch.count
             progress?(start, table.rows.count)
         }
@@ -71,12 +66,12 @@ public struct CustomerImporter: Sendable {
                 throw RowProblem("\(row.cells.count) cells but the header has \(columns.width) columns")
             }
             let values = try RowValues(row, columns: columns, owners: owners, crm: crm, identity: identity)
-            if let code = values.code, let existing = try existingCustomer(code: code) {
+            if let code = values.code, let existing = try crm.customer(code: code, by: identity) {
                 guard override else {
                     report.skipped.append(.init(line: row.line, reason: "customer code \(code) exists"))
                     return
                 }
-                try crm.customers.overwrite(existing.id, values.patch(columns: columns), by: identity)
+                try crm.customers.overwrite(existing.id, values.patch(), by: identity)
                 report.overridden += 1
                 return
             }
@@ -87,9 +82,13 @@ public struct CustomerImporter: Sendable {
         }
     }
 
-    private func existingCustomer(code: String) throws -> Customer? {
+}
+
+extension CRM {
+    /// The customer with `code` that `identity` may read, or nil (an unreachable one is as good as absent).
+    func customer(code: String, by identity: Identity) throws -> Customer? {
         let query = CustomerQuery(conditions: [(.code, .equals(.string(code)))], orderBy: .id, limit: 1)
-        return try crm.customers.find(query, by: identity).first
+        return try customers.find(query, by: identity).first
     }
 }
 

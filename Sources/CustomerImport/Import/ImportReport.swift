@@ -20,9 +20,6 @@ public struct ImportReport: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// The rows looked at so far.
-    public var processed: Int { created + overridden + skipped.count + failed.count }
-
     /// One line for people: `created 12, overridden 0, skipped 3, failed 1`.
     public var summary: String {
         "created \(created), overridden \(overridden), skipped \(skipped.count), failed \(failed.count)"

@@ -34,8 +34,7 @@ struct RowValues {
             points = value
         }
         if let text = columns.text(.referrer, in: row) {
-            let query = CustomerQuery(conditions: [(.code, .equals(.string(text)))], orderBy: .id, limit: 1)
-            guard let found = try crm.customers.find(query, by: identity).first else {
+            guard let found = try crm.customer(code: text, by: identity) else {
                 throw CRMError.invalid(field: "referrer", reason: "no customer with code \"\(text)\"")
             }
             referrer = found.id
@@ -57,8 +56,8 @@ struct RowValues {
                            viewers: viewers ?? [], referrer: referrer, points: points ?? 0, source: source, fields: fields)
     }
 
-    /// An override: only non-blank cells of the file's columns are written.
-    func patch(columns: ImportColumns) -> CustomerPatch {
+    /// An override: only non-blank cells are written (a column the file lacks reads as blank).
+    func patch() -> CustomerPatch {
         var patch = CustomerPatch()
         patch.name = name
         patch.phone = phone.map { .some($0) }

@@ -14,27 +14,16 @@ enum CSVTable {
         }
         let reader = try CSVReader(stream: InputStream(data: Data(data)), hasHeaderRow: false)
         var line = 1
-        var header: [String]?
-        var rows: [ImportRow] = []
+        var builder = ImportTableBuilder()
         while let fields = reader.next() {
-            let start = line
+            builder.add(line: line, cells: fields.map(ImportCell.text))
             // A quoted field may span lines; the next row starts after them.
             line += 1 + fields.reduce(0) { $0 + lineBreaks(in: $1) }
-            if header == nil {
-                header = fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                continue
-            }
-            let cells = fields.map(ImportCell.text)
-            if cells.allSatisfy(\.isBlank) { continue }
-            rows.append(ImportRow(line: start, cells: cells))
         }
         if let error = reader.error {
             throw ImportFileError(file: fileName, problem: "cannot read CSV near line \(line): \(error)")
         }
-        guard let header, header.contains(where: { !$0.isEmpty }) else {
-            throw ImportFileError(file: fileName, problem: "line 1: no header row")
-        }
-        return ImportTable(header: header, rows: rows)
+        return try builder.table(fileName: fileName, noHeader: "line 1: no header row")
     }
 
     /// Line breaks inside a field: CRLF, LF and a lone CR each count once.

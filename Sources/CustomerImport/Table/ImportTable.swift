@@ -25,6 +25,27 @@ public struct ImportTable: Sendable, Equatable {
     }
 }
 
+/// Builds a table row by row, as both readers do: the first row is the header (trimmed), rows
+/// whose cells are all blank are left out, and a file without a named header is refused.
+struct ImportTableBuilder {
+    private var header: [String]?
+    private var rows: [ImportRow] = []
+
+    mutating func add(line: Int, cells: [ImportCell]) {
+        guard header != nil else {
+            header = cells.map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            return
+        }
+        if !cells.allSatisfy(\.isBlank) { rows.append(ImportRow(line: line, cells: cells)) }
+    }
+
+    /// The table, or `noHeader` as the file's problem when no header cell is named.
+    func table(fileName: String, noHeader: String) throws -> ImportTable {
+        guard let header, header.contains(where: { !$0.isEmpty }) else { throw ImportFileError(file: fileName, problem: noHeader) }
+        return ImportTable(header: header, rows: rows)
+    }
+}
+
 /// One data row of an uploaded file.
 public struct ImportRow: Sendable, Equatable {
     /// The line of the file (CSV) or the sheet's row number (`.xlsx`) where the row starts.

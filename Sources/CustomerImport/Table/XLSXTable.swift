@@ -23,8 +23,7 @@ enum XLSXTable {
         let strings = try part.sharedStrings()
         let sheet: XLSXWorksheet = try part.decode(sheetPath)
 
-        var header: [String]?
-        var rows: [ImportRow] = []
+        var builder = ImportTableBuilder()
         var previousNumber = 0
         for row in sheet.sheetData.row ?? [] {
             let number = row.r ?? previousNumber + 1
@@ -37,17 +36,9 @@ enum XLSXTable {
                 let value = try cell.value(strings: strings, fileName: fileName, row: number)
                 if column < cells.count { cells[column] = value } else { cells.append(value) }
             }
-            if header == nil {
-                header = cells.map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
-                continue
-            }
-            if cells.allSatisfy(\.isBlank) { continue }
-            rows.append(ImportRow(line: number, cells: cells))
+            builder.add(line: number, cells: cells)
         }
-        guard let header, header.contains(where: { !$0.isEmpty }) else {
-            throw ImportFileError(file: fileName, problem: "the first sheet has no header row")
-        }
-        return ImportTable(header: header, rows: rows)
+        return try builder.table(fileName: fileName, noHeader: "the first sheet has no header row")
     }
 
     /// The zero-based column of a cell reference such as `"C7"` or `"AB12"`.
