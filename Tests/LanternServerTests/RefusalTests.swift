@@ -21,6 +21,7 @@ struct RefusalTests {
     @Test("bad input is a 400 that says what was wrong and where", arguments: [
         ("{\"name\": ", "not valid JSON"),
         ("[1, 2]", "must be a JSON object"),
+        ("null", "must be a JSON object"),
         ("{\"nmae\": \"x\"}", "unknown field \"nmae\""),
         ("{\"name\": 42}", "field \"name\" must be a string"),
         ("{\"phone\": \"12\"}", "missing field \"name\""),

@@ -6,7 +6,7 @@
 public struct Job: Sendable, Equatable {
     /// `pending` until it ran; `failed` after its last attempt failed or when it cannot run at all.
     /// A job that ran successfully is deleted with its handler's commit (its run is in the ledger).
-    public enum Status: String, Sendable {
+    public enum Status: String, Sendable, CaseIterable {
         case pending, failed
     }
 

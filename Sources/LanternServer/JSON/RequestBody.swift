@@ -15,15 +15,35 @@ extension Request {
         let buffer = try await body.collect(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { throw APIError.badRequest("the request needs a JSON object body") }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+        do {
+            return try JSONDecoder().decode(StrictBody<Body>.self, from: data).body
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
             throw APIError.badRequest("the body is not valid JSON")
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw APIError.badRequest("the body must be a JSON object")
+        } catch DecodingError.valueNotFound(_, let context) where context.codingPath.isEmpty {
+            throw APIError.badRequest("the body must be a JSON object")
         }
-        guard let fields = object as? [String: Any] else { throw APIError.badRequest("the body must be a JSON object") }
-        if let unknown = fields.keys.sorted().first(where: { !Body.fields.contains($0) }) {
+    }
+}
+
+/// Decodes a body after checking, on the same parse, that its object has only the fields it knows.
+private struct StrictBody<Body: RequestBody>: Decodable {
+    let body: Body
+
+    init(from decoder: any Decoder) throws {
+        let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        if let unknown = keys.sorted().first(where: { !Body.fields.contains($0) }) {
             throw APIError.badRequest("unknown field \"\(unknown)\" (expected one of: \(Body.fields.sorted().joined(separator: ", ")))")
         }
-        return try JSONDecoder().decode(Body.self, from: data)
+        body = try Body(from: decoder)
+    }
+
+    private struct AnyKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }
 

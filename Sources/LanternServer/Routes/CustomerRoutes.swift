@@ -95,18 +95,14 @@ struct CustomerRoutes {
         }
         if let from = try reading.int64("created_from") { query.conditions.append((.createdAt, .greaterOrEqual(.integer(from)))) }
         if let to = try reading.int64("created_to") { query.conditions.append((.createdAt, .lessOrEqual(.integer(to)))) }
-        if let orderBy = reading.text("order_by") {
-            guard let field = CustomerField(rawValue: orderBy) else {
-                throw APIError.badRequest("query parameter \"order_by\" must be one of: \(CustomerField.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(orderBy)\")")
-            }
-            query.orderBy = field
-        }
-        switch reading.text("order") {
-        case nil, "asc": query.descending = false
-        case "desc": query.descending = true
-        case let other?: throw APIError.badRequest("query parameter \"order\" must be asc or desc (got \"\(other)\")")
-        }
+        if let field = try reading.choice("order_by", as: CustomerField.self) { query.orderBy = field }
+        query.descending = try reading.choice("order", as: SortOrder.self) == .desc
         query.deleted = try reading.flag("deleted")
         return query
     }
+}
+
+/// The `order` parameter of a list.
+enum SortOrder: String, CaseIterable {
+    case asc, desc
 }

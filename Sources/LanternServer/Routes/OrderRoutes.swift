@@ -10,15 +10,11 @@ struct OrderRoutes {
             var query = OrderQuery()
             (query.limit, query.offset) = try reading.page()
             if let customer = try reading.int64("customer") { query.conditions.append((.customer, .equals(.integer(customer)))) }
-            if let kind = reading.text("kind") {
-                guard OrderKind(rawValue: kind) != nil else { throw APIError.badRequest("query parameter \"kind\" must be sale or purchase (got \"\(kind)\")") }
-                query.conditions.append((.kind, .equals(.string(kind))))
+            if let kind = try reading.choice("kind", as: OrderKind.self) {
+                query.conditions.append((.kind, .equals(.string(kind.rawValue))))
             }
-            if let status = reading.text("status") {
-                guard OrderStatus(rawValue: status) != nil else {
-                    throw APIError.badRequest("query parameter \"status\" must be one of: \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(status)\")")
-                }
-                query.conditions.append((.status, .equals(.string(status))))
+            if let status = try reading.choice("status", as: OrderStatus.self) {
+                query.conditions.append((.status, .equals(.string(status.rawValue))))
             }
             let snapshot = query
             let orders = try await caller.run { crm, me in try crm.orders.find(snapshot, by: me) }

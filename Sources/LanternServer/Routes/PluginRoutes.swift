@@ -63,15 +63,7 @@ struct PluginRoutes {
         group.get("jobs") { request, context in
             let caller = try context.requireCaller()
             let reading = QueryReading(request: request)
-            let statuses: [Job.Status]
-            switch reading.text("status") {
-            case nil: statuses = [.pending, .failed]
-            case let text?:
-                guard let status = Job.Status(rawValue: text) else {
-                    throw APIError.badRequest("query parameter \"status\" must be pending or failed (got \"\(text)\")")
-                }
-                statuses = [status]
-            }
+            let statuses = try reading.choice("status", as: Job.Status.self).map { [$0] } ?? Job.Status.allCases
             let plugin = reading.text("plugin")
             let jobs = try await caller.run { crm, me in
                 try crm.directory.require(.pluginsManage, by: me)

@@ -33,6 +33,17 @@ struct QueryReading {
         }
     }
 
+    /// A parameter that must be one of an enumeration's raw values, or nil when absent.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, as type: Choice.Type) throws -> Choice?
+    where Choice.RawValue == String {
+        guard let text = text(name) else { return nil }
+        guard let value = Choice(rawValue: text) else {
+            let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+            throw APIError.badRequest("query parameter \"\(name)\" must be one of: \(allowed) (got \"\(text)\")")
+        }
+        return value
+    }
+
     /// `limit` (1...1000, default 50) and `offset` (default 0).
     func page() throws -> (limit: Int, offset: Int) {
         (try integer("limit", default: 50, range: 1...1000), try integer("offset", default: 0, range: 0...Int(Int32.max)))

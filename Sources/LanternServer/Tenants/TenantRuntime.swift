@@ -72,9 +72,7 @@ public final class TenantRuntime: Sendable {
     /// Runs `body` on the tenant's queue and returns its result to the async caller.
     public func run<T: Sendable>(_ body: @escaping @Sendable (CRM) throws -> T) async throws -> T {
         let crm = crm
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body(crm) }) }
-        }
+        return try await Blocking.run(on: queue) { try body(crm) }
     }
 
     /// Tells the scheduler to look for due jobs now (after a request scheduled some).
