@@ -18,7 +18,7 @@ struct Demo: ParsableCommand {
             let crm = seeded.crm
             print(seeded.created ? "Created tenant \"demo\" in \(data.data)." : "Tenant \"demo\" exists in \(data.data); new tokens issued.")
             print("\nAPI tokens (stored only as digests; these are new):")
-            for (login, token) in seeded.tokens { print("  \(login.padding(toLength: 11, withPad: " ", startingAt: 0)) \(token)") }
+            print(DemoTour.tokenLines(seeded.tokens), terminator: "")
 
             let admin = Identity.user("admin", source: .cli)
             let everyone = try crm.customers.find(CustomerQuery(orderBy: .id, limit: 1000), by: admin)

@@ -21,6 +21,11 @@ struct DemoTour: Sendable {
         customer = mine.last { $0.relationship != "Đã mua hàng" }.map { ($0.id, $0.code, $0.name, $0.relationship) }
     }
 
+    /// One `  login       token` line per user (the command-line tour prints the same).
+    static func tokenLines(_ tokens: [(login: String, token: String)]) -> String {
+        tokens.map { "  \($0.login.padding(toLength: 11, withPad: " ", startingAt: 0)) \($0.token)\n" }.joined()
+    }
+
     func print(host: String, port: Int) {
         var out = ""
         out += created ? "Created the demo tenant in \(dataPath).\n" : "The demo tenant exists in \(dataPath); new tokens issued.\n"
@@ -28,7 +33,7 @@ struct DemoTour: Sendable {
             out += "Note: \(pluginsPath)/\(DemoTenant.slug) is missing, so no demo plugin runs (start from the repository root).\n"
         }
         out += "\nAPI tokens (Authorization: Bearer <token>):\n"
-        for (login, token) in tokens { out += "  \(login.padding(toLength: 11, withPad: " ", startingAt: 0)) \(token)\n" }
+        out += Self.tokenLines(tokens)
         let base = "http://\(host):\(port)/api/v1"
         if let customer, let an = tokens.first(where: { $0.login == "an" })?.token {
             let auth = "-H 'Authorization: Bearer \(an)'"
