@@ -159,13 +159,18 @@ public final class LuaState {
                      timeLimitMilliseconds: UInt32 = 0) throws -> [LuaValue] {
         let top = lua_gettop(state)
         defer { lua_settop(state, top) }
+        try pushFunction(field: name, of: table)
+        return try callPushed(arguments, timeLimitMilliseconds: timeLimitMilliseconds, base: top + 1)
+    }
+
+    /// Pushes the table `table` refers to and its field `name`, which must be a function (read raw).
+    func pushFunction(field name: String, of table: LuaReference) throws {
         lua_rawgeti(state, lantern_registry_index, lua_Integer(table.slot))
         stack.pushString(name)
         lua_rawget(state, -2)
         guard lua_type(state, -1) == LUA_TFUNCTION else {
             throw LuaError(kind: .runtime, message: "'\(name)' is not a function of the module")
         }
-        return try callPushed(arguments, timeLimitMilliseconds: timeLimitMilliseconds, base: top + 1)
     }
 
     /// The string keys of the table `table` refers to whose values are functions, read raw.
@@ -205,7 +210,7 @@ public final class LuaState {
         return try (0..<resultCount).map { try stack.read(at: base + 1 + $0) }
     }
 
-    private func protectedCall(argumentCount: Int32, resultCount: Int32, timeLimitMilliseconds: UInt32) throws {
+    func protectedCall(argumentCount: Int32, resultCount: Int32, timeLimitMilliseconds: UInt32) throws {
         var limit: Int32 = 0
         let status = lantern_call(handle, argumentCount, resultCount, timeLimitMilliseconds, &limit)
         guard status == LUA_OK else {

@@ -83,4 +83,17 @@ void lantern_set_seed(lantern_state *state, long long seed);
 /// without running any metamethod of the error object (design.md rule 3).
 void lantern_pop_error(lua_State *L, char *buffer, size_t size);
 
+/* ---- Floors for `lantern bench` (BenchFloor.c): plain Lua, none of Lantern's code ---- */
+
+/// A plain state: luaL_newstate with the standard libraries (no limits, no sandbox).
+lua_State *lantern_floor_state_new(void);
+void lantern_floor_state_close(lua_State *L);
+
+/// Pushes the bench's `customer_created` event (a 15-field customer snapshot) built with the C API.
+void lantern_floor_push_event(lua_State *L);
+
+/// Calls the function in registry slot `function_ref` `iterations` times, each time with a freshly
+/// built event table, under lua_pcall. Returns LUA_OK or the first failing status.
+int lantern_floor_dispatch(lua_State *L, int function_ref, long iterations);
+
 #endif

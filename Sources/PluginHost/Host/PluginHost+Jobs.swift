@@ -114,5 +114,12 @@ extension PluginHost {
     }
 
     /// The seed of `math.random` for one attempt of a job.
-    static func seed(_ job: Job) -> Int64 { seed(of: "\(job.plugin)|job|\(job.id)|\(job.attempt)") }
+    static func seed(_ job: Job) -> Int64 {
+        var seed = SeedHash()
+        seed.add(job.plugin)
+        seed.add("job")
+        seed.add(job.id)
+        seed.add(Int64(job.attempt))
+        return seed.value
+    }
 }

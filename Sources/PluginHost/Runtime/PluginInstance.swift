@@ -6,7 +6,7 @@ import LuaRuntime
 /// A state that hit a limit is never reused: the host replaces the whole instance.
 final class PluginInstance {
     /// Every hook name of plugin-api.md section 3.
-    static let hookNames: Set<String> = Set(DomainEvent.Kind.allCases.map { "on_" + $0.rawValue })
+    static let hookNames: Set<String> = Set(DomainEvent.Kind.allCases.map(\.hookName))
 
     let bundle: PluginBundle
     let crm: CRM
@@ -66,8 +66,16 @@ final class PluginInstance {
         }
     }
 
-    /// Runs module function `name` for `invocation`, within the time limit.
+    /// Runs module function `name` with `arguments` for `invocation`, within the time limit.
     func run(_ name: String, _ arguments: [LuaValue], for invocation: Invocation, seed: Int64) throws {
+        try run(name, for: invocation, seed: seed) { w in
+            for argument in arguments { try w.push(argument) }
+            return Int32(arguments.count)
+        }
+    }
+
+    /// Runs module function `name` with the arguments `arguments` pushes, for `invocation`, within the time limit.
+    func run(_ name: String, for invocation: Invocation, seed: Int64, arguments: (LuaArgumentWriter) throws -> Int32) throws {
         self.invocation = invocation
         linesThisRun = 0
         droppedThisRun = 0
@@ -76,7 +84,7 @@ final class PluginInstance {
             if droppedThisRun > 0 { append("warn", "\(droppedThisRun) more log lines of this invocation were dropped (limits.log_lines = \(manifest.limits.logLines))") }
         }
         lua.seedRandom(seed)
-        try lua.call(field: name, of: module, arguments, timeLimitMilliseconds: timeLimit)
+        try lua.call(field: name, of: module, timeLimitMilliseconds: timeLimit, arguments: arguments)
     }
 
     /// A log line from the plugin, within the per-invocation cap.
