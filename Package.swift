@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PluginHost", targets: ["PluginHost"]),
         .library(name: "CustomerImport", targets: ["CustomerImport"]),
         .library(name: "LanternServer", targets: ["LanternServer"]),
+        .library(name: "LanternBench", targets: ["LanternBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -76,10 +77,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `lantern bench`: speed and memory against their floors, measured in the same run.
+        .target(
+            name: "LanternBench",
+            dependencies: [
+                "CRMCore", "CRMStore", "CLuaShim", "LuaRuntime", "PluginHost", "CustomerImport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "lantern",
             dependencies: [
-                "CRMCore", "CRMStore", "LuaRuntime", "PluginHost", "CustomerImport", "LanternServer",
+                "CRMCore", "CRMStore", "LuaRuntime", "PluginHost", "CustomerImport", "LanternServer", "LanternBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -92,6 +101,7 @@ let package = Package(
         .testTarget(name: "LanternServerTests", dependencies: ["LanternServer", "CRMCore", "CRMStore", "PluginHost",
                                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                                 .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "LanternBenchTests", dependencies: ["LanternBench", "PluginHost", "LuaRuntime", "CRMCore"]),
         .testTarget(name: "LanternCLITests", dependencies: ["lantern", "CRMCore", "CRMStore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,7 @@
 #include <lua.h>
 #include <lualib.h>
 #include <lauxlib.h>
+#include <malloc.h>
 
 lua_State *lantern_floor_state_new(void) {
     lua_State *L = luaL_newstate();
@@ -55,4 +56,10 @@ int lantern_floor_dispatch(lua_State *L, int function_ref, long iterations) {
         if (status != LUA_OK) return status;
     }
     return LUA_OK;
+}
+
+void lantern_release_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }

@@ -113,12 +113,30 @@ struct LanternCLITests {
         }
     }
 
-    @Test("commands not built yet say so and fail", arguments: [["bench", "--quick"]])
-    func pendingCommands(_ arguments: [String]) throws {
+    @Test("bench --json prints one JSON object with the measured keys and nothing else on stdout")
+    func benchJSON() throws {
         try withScratch { (dir) throws in
-            let result = try LanternProcess.run(arguments, in: dir)
-            #expect(result.status != 0)
-            #expect(result.stderr.contains("is not available yet"), "\(result.stderr)")
+            let result = try LanternProcess.run(["bench", "--quick", "--json", "--only", "runaway,reload"], in: dir)
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            for key in ["runaway_stop_ms_p99", "runaway_stop_ms_median", "reload_ms", "reload_ms_max"] {
+                #expect((object?[key] as? NSNumber)?.doubleValue ?? -1 >= 0, "\(key) in \(result.stdout)")
+            }
+            #expect(object?["quick"] as? Bool == true)
+            #expect(object?["missed"] is [Any])
+            #expect(result.stderr.contains("measuring runaway"))
+        }
+    }
+
+    @Test("bench refuses an unknown measurement and a missing plugins folder, saying which")
+    func benchRefusals() throws {
+        try withScratch { (dir) throws in
+            let unknown = try LanternProcess.run(["bench", "--quick", "--only", "dispatch,teleport"], in: dir)
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr.contains("unknown measurement 'teleport'"), "\(unknown.stderr)")
+            let missing = try LanternProcess.run(["bench", "--quick", "--only", "memory", "--plugins", dir.appendingPathComponent("nowhere").path], in: dir)
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("memory: example plugin mark-buyer not found"), "\(missing.stderr)")
         }
     }
 

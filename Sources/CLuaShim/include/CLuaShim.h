@@ -96,4 +96,8 @@ void lantern_floor_push_event(lua_State *L);
 /// built event table, under lua_pcall. Returns LUA_OK or the first failing status.
 int lantern_floor_dispatch(lua_State *L, int function_ref, long iterations);
 
+/// Hands the heap's free pages back to the system (glibc's malloc_trim), so that resident
+/// memory measured next counts only what is in use.
+void lantern_release_free_memory(void);
+
 #endif

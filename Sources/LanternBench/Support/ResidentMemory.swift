@@ -1,16 +1,12 @@
+import CLuaShim
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The process's resident memory, from `/proc/self/statm` (Linux).
 enum ResidentMemory {
     /// Resident bytes now, after handing freed heap pages back to the system so that what a
     /// previous measurement released does not flatter the next one.
     static func bytes() -> Int {
-        #if canImport(Glibc)
-        malloc_trim(0)
-        #endif
+        lantern_release_free_memory()
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }

@@ -28,32 +28,6 @@ enum LuaSnapshots {
         }))
     }
 
-    /// The event table a hook receives.
-    static func event(_ event: DomainEvent) -> LuaValue {
-        var fields: [String: LuaValue] = [
-            "name": .string(event.kind.rawValue),
-            "actor": .string(event.actor.label),
-            "source": .string(event.actor.source.rawValue),
-            "at": .integer(event.at),
-            "customer": customer(event.customer),
-        ]
-        switch event.kind {
-        case .customerUpdated:
-            fields["before"] = event.before.map(customer) ?? .nil_
-            fields["changes"] = changes(event.changes)
-        case .relationshipChanged, .pointsChanged:
-            fields["from"] = event.from.map(value) ?? .nil_
-            fields["to"] = event.to.map(value) ?? .nil_
-        case .customerReferred:
-            fields["referrer"] = event.referrer.map(customer) ?? .nil_
-        case .orderCreated:
-            fields["order"] = event.order.map(order) ?? .nil_
-        case .customerCreated:
-            break
-        }
-        return .table(LuaTable(fields: fields))
-    }
-
     /// A table of custom fields (names to strings, numbers or booleans), for an update or a new customer.
     static func customFields(_ table: LuaTable, function: String) throws -> [String: FieldValue] {
         var fields: [String: FieldValue] = [:]

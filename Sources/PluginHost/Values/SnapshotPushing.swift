@@ -2,7 +2,8 @@ import CRMCore
 import LuaRuntime
 
 /// Events and customer snapshots pushed straight onto the Lua stack: a delivery's hot path
-/// (`LuaSnapshots.event` builds the same tables as `LuaValue`s; a test keeps the two equal).
+/// (`LuaSnapshots.customer` builds the same customer table as a `LuaValue` for the `crm` calls; a
+/// test keeps the two equal).
 extension LuaSnapshots {
     /// Pushes the event table a hook receives (plugin-api.md section 3).
     static func push(_ event: DomainEvent, _ w: LuaArgumentWriter) {

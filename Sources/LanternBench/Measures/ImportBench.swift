@@ -1,0 +1,86 @@
+import CRMCore
+import CRMStore
+import CustomerImport
+import Foundation
+import GRDB
+
+/// `import_rows_per_s` / `import_ratio` / `import_core_ratio`: a generated CSV of new customers
+/// imported into a fresh demo tenant with the example plugins, into another with none, and the
+/// same customer rows inserted straight through GRDB (one prepared statement, one transaction)
+/// into a third tenant's database.
+enum ImportBench {
+    static func measure(_ settings: BenchSettings) throws -> [BenchMetric] {
+        let workspace = try BenchWorkspace("import")
+        let rows = settings.importRows
+        let csv = Array(csvText(rows: rows).utf8)
+
+        let floorTenant = try workspace.demoTenant("grdb")   // the schema and the demo's users and relationships
+        let floorSeconds = try Timing.seconds { try insertStraight(rows: rows, path: try workspace.databasePath("grdb")) }
+        _ = floorTenant
+
+        let bare = try workspace.demoTenant("without-plugins")
+        let bareSeconds = try Timing.seconds { try importFile(csv, into: bare, expecting: rows) }
+
+        let hooked = try workspace.demoTenant("with-plugins")
+        let host = try ExamplePlugins.load(for: hooked, from: settings.plugins, into: workspace)
+        let hookedSeconds = try Timing.seconds { try importFile(csv, into: hooked, expecting: rows) }
+        let invocations = host.statuses().reduce(0) { $0 + $1.invocations }
+
+        let hookedRate = Double(rows) / hookedSeconds
+        let bareRate = Double(rows) / bareSeconds
+        let floorRate = Double(rows) / floorSeconds
+        return [
+            BenchMetric("import_rows_per_s", hookedRate, unit: "rows/s",
+                        detail: "\(rows)-row CSV imported with the example plugins (\(invocations) hook calls)"),
+            BenchMetric("import_bare_rows_per_s", bareRate, unit: "rows/s", detail: "the same import with no plugins"),
+            BenchMetric("import_ratio", hookedRate / bareRate, unit: "×", target: .atLeast(0.5),
+                        detail: "import_rows_per_s / import_bare_rows_per_s"),
+            BenchMetric("import_grdb_rows_per_s", floorRate, unit: "rows/s", detail: "the same rows inserted through GRDB in one transaction"),
+            BenchMetric("import_core_ratio", bareRate / floorRate, unit: "×", target: .atLeast(0.3),
+                        detail: "import_bare_rows_per_s / import_grdb_rows_per_s"),
+        ]
+    }
+
+    /// Row `i` of the file: a new customer of `an` or `binh` in "Mới", with a phone, an email and a source.
+    static func csvText(rows: Int) -> String {
+        var text = "Tên khách hàng,Điện thoại,Email,Mối quan hệ,Người phụ trách,Nguồn\n"
+        text.reserveCapacity(rows * 80)
+        for i in 1...max(rows, 1) {
+            text += "Khách hàng số \(i),\(phone(i)),khach\(i)@example.vn,Mới,\(i % 2 == 0 ? "an" : "binh"),Facebook\n"
+        }
+        return text
+    }
+
+    static func phone(_ i: Int) -> String { String(format: "09%08d", i) }
+
+    private static func importFile(_ bytes: [UInt8], into crm: CRM, expecting rows: Int) throws {
+        let table = try ImportTable.read(bytes, fileName: "khach-hang.csv")
+        let report = try CustomerImporter(crm: crm, login: "admin").run(table, fileName: "khach-hang.csv")
+        guard report.created == rows else {
+            throw BenchError("the import created \(report.created) of \(rows) customers: \(report.failed.first?.reason ?? report.summary)")
+        }
+    }
+
+    /// The floor: the customer rows the import writes, through one prepared INSERT in one transaction.
+    private static func insertStraight(rows: Int, path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        let now = Int64(Date().timeIntervalSince1970)
+        try queue.write { db in
+            guard let relationship = try Int64.fetchOne(db, sql: "SELECT id FROM relationships ORDER BY position LIMIT 1"),
+                  let an = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE login = 'an'"),
+                  let binh = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE login = 'binh'") else {
+                throw BenchError("the demo tenant lacks its first relationship or its sales users")
+            }
+            let first = (try Int64.fetchOne(db, sql: "SELECT count(*) FROM customers") ?? 0) + 1
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO customers (code, name, phone, email, relationship_id, owner_id, source, fields, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?)
+                """)
+            for i in 1...rows {
+                try insert.execute(arguments: [String(format: "KH%06lld", first + Int64(i)), "Khách hàng số \(i)", phone(i),
+                                               "khach\(i)@example.vn", relationship, i % 2 == 0 ? an : binh, "Facebook", now, now])
+            }
+        }
+        try queue.close()
+    }
+}
