@@ -42,6 +42,11 @@ static pthread_mutex_t watchdog_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watchdog_wakeup;
 static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
 static lantern_state *armed_states = NULL;
+/* When the watchdog will next wake by itself (guarded by the mutex): an arm whose deadline is not
+   earlier needs no signal, so a stream of short calls wakes the watchdog about once per time
+   limit rather than twice per call. */
+static int watchdog_waiting_forever = 1;
+static struct timespec watchdog_wakes_at;
 
 static int before(const struct timespec *a, const struct timespec *b) {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
@@ -78,8 +83,13 @@ static void *watchdog_main(void *unused) {
                 have = 1;
             }
         }
-        if (have) pthread_cond_timedwait(&watchdog_wakeup, &watchdog_mutex, &earliest);
-        else pthread_cond_wait(&watchdog_wakeup, &watchdog_mutex);
+        watchdog_waiting_forever = !have;
+        if (have) {
+            watchdog_wakes_at = earliest;
+            pthread_cond_timedwait(&watchdog_wakeup, &watchdog_mutex, &earliest);
+        } else {
+            pthread_cond_wait(&watchdog_wakeup, &watchdog_mutex);
+        }
     }
     return NULL;
 }
@@ -108,7 +118,12 @@ static void arm(lantern_state *state, unsigned time_ms) {
     state->armed = 1;
     state->next_armed = armed_states;
     armed_states = state;
-    pthread_cond_signal(&watchdog_wakeup);
+    if (watchdog_waiting_forever || before(&deadline, &watchdog_wakes_at)) {
+        /* Set here too, so that arms before the watchdog runs again do not signal once more. */
+        watchdog_waiting_forever = 0;
+        watchdog_wakes_at = deadline;
+        pthread_cond_signal(&watchdog_wakeup);
+    }
     pthread_mutex_unlock(&watchdog_mutex);
 }
 
