@@ -7,7 +7,8 @@ import CLuaShim
 /// Build a table by pushing it, then for each field pushing the value and naming its key:
 ///
 /// ```swift
-/// try lua.call(field: "on_customer_created", of: module) { w in
+/// let hook = try lua.reference(toFunction: "on_customer_created", in: module)
+/// try lua.call(hook) { w in
 ///     w.pushTable(fields: 2)
 ///     w.push("Nguyễn Gia Khương"); w.setField("name")
 ///     w.push(42 as Int64); w.setField("id")
@@ -38,12 +39,13 @@ public struct LuaArgumentWriter {
     /// Lua reads it as a C string, and literals are the ones Swift stores NUL-terminated.
     public func setField(_ key: StaticString) {
         // A one-character literal may be stored as a scalar, without a pointer to hand over.
-        guard key.hasPointerRepresentation else { return setField(key.description) }
+        guard key.hasPointerRepresentation else { return setField(named: key.description) }
         lua_setfield(L, -2, UnsafeRawPointer(key.utf8Start).assumingMemoryBound(to: CChar.self))
     }
 
-    /// Pops the value on top into field `key` of the table below it.
-    public func setField(_ key: String) {
+    /// Pops the value on top into field `key` of the table below it. (A separate name from the
+    /// literal one: with one name, Swift would pick this overload for literals too.)
+    public func setField(named key: String) {
         push(key)
         lua_rotate(L, -2, 1)
         lua_rawset(L, -3)
@@ -56,15 +58,24 @@ public struct LuaArgumentWriter {
 }
 
 extension LuaState {
-    /// Calls the function in field `name` of the table `table` refers to, with the arguments
-    /// `arguments` pushes (it returns how many), within the time budget (0: none). Results are dropped.
-    public func call(field name: String, of table: LuaReference, timeLimitMilliseconds: UInt32 = 0,
+    /// Calls `function` with the arguments `arguments` pushes (it returns how many), within the
+    /// time budget (0: none). Results are dropped.
+    public func call(_ function: LuaReference, timeLimitMilliseconds: UInt32 = 0,
                      arguments: (LuaArgumentWriter) throws -> Int32) throws {
         let top = lua_gettop(state)
         defer { lua_settop(state, top) }
-        try pushFunction(field: name, of: table)
+        lua_rawgeti(state, lantern_registry_index, lua_Integer(function.slot))
         let count = try arguments(LuaArgumentWriter(L: state))
         try protectedCall(argumentCount: count, resultCount: 0, timeLimitMilliseconds: timeLimitMilliseconds)
+    }
+
+    /// A reference to the function in field `name` of the table `table` refers to (read raw), so
+    /// that calls need no lookup by name.
+    public func reference(toFunction name: String, in table: LuaReference) throws -> LuaReference {
+        let top = lua_gettop(state)
+        defer { lua_settop(state, top) }
+        try pushFunction(field: name, of: table)
+        return LuaReference(slot: luaL_ref(state, lantern_registry_index))
     }
 
     /// What `write` pushes (one value), read back into Swift: to check a writer against the `LuaValue` it stands for.

@@ -48,7 +48,7 @@ enum SandboxOverheadBench {
     /// A state with the hook loaded, called with a small customer event.
     private final class HookState {
         let lua: LuaState
-        let module: LuaReference
+        let hook: LuaReference
         let timeLimit: UInt32
         let event: LuaValue = ["customer": ["code": "KH000042", "name": "Nguyễn Gia Khương"]]
 
@@ -56,12 +56,13 @@ enum SandboxOverheadBench {
             self.lua = lua
             self.timeLimit = timeLimit
             let chunk = try lua.load(SandboxOverheadBench.hook, chunkName: "heavy.lua")
-            module = try lua.callKeepingResult(chunk).reference
+            let module = try lua.callKeepingResult(chunk).reference
+            hook = try lua.reference(toFunction: "on_customer_created", in: module)
         }
 
         func run(_ calls: Int) throws {
             for _ in 0..<calls {
-                try lua.call(field: "on_customer_created", of: module, timeLimitMilliseconds: timeLimit) { w in
+                try lua.call(hook, timeLimitMilliseconds: timeLimit) { w in
                     try w.push(event)
                     return 1
                 }

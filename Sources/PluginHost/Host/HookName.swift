@@ -13,4 +13,16 @@ extension DomainEvent.Kind {
         case .orderCreated: "on_order_created"
         }
     }
+
+    /// A stable number for the kind (its place in the contract's list), for seeds.
+    var ordinal: Int64 {
+        switch self {
+        case .customerCreated: 1
+        case .customerUpdated: 2
+        case .relationshipChanged: 3
+        case .pointsChanged: 4
+        case .customerReferred: 5
+        case .orderCreated: 6
+        }
+    }
 }

@@ -153,10 +153,9 @@ public final class PluginHost: @unchecked Sendable {
         if let cause, event.actor.plugin == cause.plugin, event.kind == .customerUpdated {
             cause.record(event.changes, customer: event.customer.id)
         }
-        let hook = event.kind.hookName
         let targets = lock.withLock {
             slots.values.filter { slot in
-                guard let instance = slot.instance, instance.manifest.enabled, instance.hooks.contains(hook) else { return false }
+                guard let instance = slot.instance, instance.manifest.enabled, instance.hasHook(for: event.kind) else { return false }
                 return event.actor.plugin != instance.manifest.name   // never its own writes
             }.sorted { $0.name < $1.name }
         }
@@ -216,7 +215,7 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Runs the hook with the event's table: the Lua half of an invocation, no store involved.
     private func call(_ instance: PluginInstance, with event: DomainEvent, for invocation: Invocation) throws {
-        try instance.run(invocation.hook, for: invocation, seed: Self.seed(event, plugin: invocation.plugin)) { w in
+        try instance.runHook(for: event.kind, for: invocation, seed: Self.seed(event, base: instance.seedBase)) { w in
             LuaSnapshots.push(event, w)
             return 1
         }
@@ -230,7 +229,7 @@ public final class PluginHost: @unchecked Sendable {
         guard let (slot, instance) = lock.withLock({ slot(named: name).flatMap { slot in slot.instance.map { (slot, $0) } } }) else {
             throw PluginLoadError(file: folder.appendingPathComponent(name).path, problem: "plugin '\(name)' is not loaded")
         }
-        guard instance.hooks.contains(event.kind.hookName) else { return }
+        guard instance.hasHook(for: event.kind) else { return }
         let invocation = makeInvocation(of: instance, for: event, depth: 1)
         running = invocation
         defer { running = nil }
@@ -279,10 +278,9 @@ public final class PluginHost: @unchecked Sendable {
     }
 
     /// The seed of `math.random` for one event: the same event draws the same numbers.
-    static func seed(_ event: DomainEvent, plugin: String) -> Int64 {
-        var seed = SeedHash()
-        seed.add(plugin)
-        seed.add(event.kind.rawValue)
+    static func seed(_ event: DomainEvent, base: SeedHash) -> Int64 {
+        var seed = base
+        seed.add(event.kind.ordinal)
         seed.add(event.customer.id)
         seed.add(event.at)
         seed.add(event.order?.id ?? 0)

@@ -15,6 +15,10 @@ final class PluginInstance {
     private(set) var module: LuaReference!
     /// The hooks the module defines.
     private(set) var hooks: Set<String> = []
+    /// The hook functions as registered at load, by event, so a delivery needs no lookup by name.
+    private var hookFunctions: [DomainEvent.Kind: LuaReference] = [:]
+    /// The plugin's part of every `math.random` seed, hashed once.
+    let seedBase: SeedHash
     /// Every function of the module (hooks and job handlers).
     private(set) var functions: Set<String> = []
     /// The invocation running now; the `crm` data calls need one.
@@ -29,6 +33,9 @@ final class PluginInstance {
         self.bundle = bundle
         self.crm = crm
         self.log = log
+        var seedBase = SeedHash()
+        seedBase.add(bundle.manifest.name)
+        self.seedBase = seedBase
         let sandbox = LuaSandbox(
             now: { crm.clock.now() },
             timeZone: crm.timeZone,
@@ -51,6 +58,9 @@ final class PluginInstance {
         self.module = module
         functions = Set(lua.functionNames(in: module))
         hooks = functions.filter { $0.hasPrefix("on_") && Self.hookNames.contains($0) }
+        for kind in DomainEvent.Kind.allCases where hooks.contains(kind.hookName) {
+            hookFunctions[kind] = try lua.reference(toFunction: kind.hookName, in: module)
+        }
         for name in functions.sorted() where name.hasPrefix("on_") && !Self.hookNames.contains(name) {
             write("warn", "\(name) is not a hook name and will never be called (hooks: \(Self.hookNames.sorted().joined(separator: ", ")))")
         }
@@ -74,17 +84,38 @@ final class PluginInstance {
         }
     }
 
+    /// Whether the plugin has the hook for events of `kind`.
+    func hasHook(for kind: DomainEvent.Kind) -> Bool { hookFunctions[kind] != nil }
+
+    /// Runs the hook for events of `kind` with the arguments `arguments` pushes, for `invocation`,
+    /// within the time limit; nothing when the plugin has no such hook.
+    func runHook(for kind: DomainEvent.Kind, for invocation: Invocation, seed: Int64,
+                 arguments: (LuaArgumentWriter) throws -> Int32) throws {
+        guard let function = hookFunctions[kind] else { return }
+        try prepare(invocation, seed: seed)
+        defer { finish() }
+        try lua.call(function, timeLimitMilliseconds: timeLimit, arguments: arguments)
+    }
+
     /// Runs module function `name` with the arguments `arguments` pushes, for `invocation`, within the time limit.
     func run(_ name: String, for invocation: Invocation, seed: Int64, arguments: (LuaArgumentWriter) throws -> Int32) throws {
+        try prepare(invocation, seed: seed)
+        defer { finish() }
+        let function = try lua.reference(toFunction: name, in: module)
+        defer { lua.release(function) }
+        try lua.call(function, timeLimitMilliseconds: timeLimit, arguments: arguments)
+    }
+
+    private func prepare(_ invocation: Invocation, seed: Int64) throws {
         self.invocation = invocation
         linesThisRun = 0
         droppedThisRun = 0
-        defer {
-            self.invocation = nil
-            if droppedThisRun > 0 { append("warn", "\(droppedThisRun) more log lines of this invocation were dropped (limits.log_lines = \(manifest.limits.logLines))") }
-        }
         lua.seedRandom(seed)
-        try lua.call(field: name, of: module, timeLimitMilliseconds: timeLimit, arguments: arguments)
+    }
+
+    private func finish() {
+        invocation = nil
+        if droppedThisRun > 0 { append("warn", "\(droppedThisRun) more log lines of this invocation were dropped (limits.log_lines = \(manifest.limits.logLines))") }
     }
 
     /// A log line from the plugin, within the per-invocation cap.

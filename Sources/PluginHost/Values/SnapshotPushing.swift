@@ -21,7 +21,7 @@ extension LuaSnapshots {
                 w.pushTable(fields: 2)
                 if let from = change.from { push(from, w); w.setField("from") }
                 if let to = change.to { push(to, w); w.setField("to") }
-                w.setField(field)
+                w.setField(named: field)
             }
             w.setField("changes")
         case .relationshipChanged, .pointsChanged:
@@ -38,7 +38,8 @@ extension LuaSnapshots {
 
     /// Pushes a customer snapshot: the fields of `Customer.snapshot`, absent ones left out.
     static func push(_ customer: Customer, _ w: LuaArgumentWriter) {
-        w.pushTable(fields: 17)
+        // Sized exactly: a table made room for 17 fields gets 32 slots, one for 15 gets 16.
+        w.pushTable(fields: 10 + customer.presentOptionalFields)
         w.push(customer.id); w.setField("id")
         w.push(customer.code); w.setField("code")
         w.push(customer.name); w.setField("name")
@@ -58,7 +59,7 @@ extension LuaSnapshots {
         w.pushTable(fields: customer.fields.count)
         for (name, value) in customer.fields {
             push(value.snapshotValue, w)
-            w.setField(name)
+            w.setField(named: name)
         }
         w.setField("fields")
     }
@@ -75,7 +76,7 @@ extension LuaSnapshots {
         w.pushTable(fields: fields.count)
         for (name, value) in fields {
             push(value, w)
-            w.setField(name)
+            w.setField(named: name)
         }
     }
 
@@ -93,5 +94,21 @@ extension LuaSnapshots {
             }
         case .object(let fields): push(fields, w)
         }
+    }
+}
+
+extension Customer {
+    /// How many of the snapshot's optional fields (phone, email, owner, department, referrer,
+    /// source, last_order_at) are present.
+    var presentOptionalFields: Int {
+        var count = 0
+        if phone != nil { count += 1 }
+        if email != nil { count += 1 }
+        if owner != nil { count += 1 }
+        if department != nil { count += 1 }
+        if referrer != nil { count += 1 }
+        if source != nil { count += 1 }
+        if lastOrderAt != nil { count += 1 }
+        return count
     }
 }
