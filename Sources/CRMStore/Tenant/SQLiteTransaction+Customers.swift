@@ -32,15 +32,15 @@ extension SQLiteTransaction {
     }
 
     func customerId(code: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE code = ?", arguments: [code])
+        try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM customers WHERE code = ?"), arguments: [code])
     }
 
     func insertCustomer(_ row: CustomerRow) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO customers (code, name, phone, email, relationship_id, owner_id, referrer_id, points, source, fields,
                                    created_at, updated_at, last_order_at, deleted_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
+            """).execute(arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
                              row.points, row.source, try JSONText.encode(row.fields), row.createdAt, row.updatedAt,
                              row.lastOrderAt, row.deletedAt])
         let id = db.lastInsertedRowID
@@ -49,11 +49,11 @@ extension SQLiteTransaction {
     }
 
     func updateCustomer(_ row: CustomerRow) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE customers SET code = ?, name = ?, phone = ?, email = ?, relationship_id = ?, owner_id = ?, referrer_id = ?,
                 points = ?, source = ?, fields = ?, created_at = ?, updated_at = ?, last_order_at = ?, deleted_at = ?
             WHERE id = ?
-            """, arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
+            """).execute(arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
                              row.points, row.source, try JSONText.encode(row.fields), row.createdAt, row.updatedAt,
                              row.lastOrderAt, row.deletedAt, row.id])
         try replaceAccessLists(customerId: row.id, viewers: row.viewerIds, shares: row.sharedWithIds)
@@ -61,30 +61,30 @@ extension SQLiteTransaction {
 
     private func replaceAccessLists(customerId: Int64, viewers: [Int64], shares: [Int64]) throws {
         for (table, ids) in [("customer_viewers", viewers), ("customer_shares", shares)] {
-            let current = try Int64.fetchAll(db, sql: "SELECT user_id FROM \(table) WHERE customer_id = ? ORDER BY user_id",
+            let current = try Int64.fetchAll(try db.cachedStatement(sql: "SELECT user_id FROM \(table) WHERE customer_id = ? ORDER BY user_id"),
                                              arguments: [customerId])
             guard current != ids.sorted() else { continue }
-            try db.execute(sql: "DELETE FROM \(table) WHERE customer_id = ?", arguments: [customerId])
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE customer_id = ?").execute(arguments: [customerId])
             for userId in ids {
-                try db.execute(sql: "INSERT INTO \(table) (customer_id, user_id) VALUES (?, ?)", arguments: [customerId, userId])
+                try db.cachedStatement(sql: "INSERT INTO \(table) (customer_id, user_id) VALUES (?, ?)").execute(arguments: [customerId, userId])
             }
         }
     }
 
     func customerRow(id: Int64) throws -> CustomerRow? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM customers WHERE id = ?", arguments: [id]) else { return nil }
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM customers WHERE id = ?"), arguments: [id]) else { return nil }
         return CustomerRow(
             id: row["id"], code: row["code"], name: row["name"], phone: row["phone"], email: row["email"],
             relationshipId: row["relationship_id"], ownerId: row["owner_id"],
-            viewerIds: try Int64.fetchAll(db, sql: "SELECT user_id FROM customer_viewers WHERE customer_id = ? ORDER BY user_id", arguments: [id]),
-            sharedWithIds: try Int64.fetchAll(db, sql: "SELECT user_id FROM customer_shares WHERE customer_id = ? ORDER BY user_id", arguments: [id]),
+            viewerIds: try Int64.fetchAll(try db.cachedStatement(sql: "SELECT user_id FROM customer_viewers WHERE customer_id = ? ORDER BY user_id"), arguments: [id]),
+            sharedWithIds: try Int64.fetchAll(try db.cachedStatement(sql: "SELECT user_id FROM customer_shares WHERE customer_id = ? ORDER BY user_id"), arguments: [id]),
             referrerId: row["referrer_id"], points: row["points"], source: row["source"], createdAt: row["created_at"],
             updatedAt: row["updated_at"], lastOrderAt: row["last_order_at"], fields: try JSONText.decode(row["fields"]),
             deletedAt: row["deleted_at"])
     }
 
     func customer(id: Int64) throws -> Customer? {
-        let rows = try Row.fetchAll(db, sql: Self.customerSelect + " WHERE c.id = ?", arguments: [id])
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: Self.customerSelect + " WHERE c.id = ?"), arguments: [id])
         return try snapshots(rows).first
     }
 
@@ -92,13 +92,14 @@ extension SQLiteTransaction {
         let selection = try SelectionSQL(query, scope: query.deleted ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL",
                                          idColumn: "c.id", column: Self.column)
         let sql = Self.customerSelect + " \(selection.whereClause) \(selection.orderAndPage)"
+        // Not cached: filters come in endless shapes.
         return try snapshots(try Row.fetchAll(db, sql: sql, arguments: selection.arguments))
     }
 
     func saleRevenue(customerId: Int64) throws -> Int64 {
-        try Int64.fetchOne(db, sql: """
+        try Int64.fetchOne(try db.cachedStatement(sql: """
             SELECT COALESCE(SUM(total), 0) FROM orders WHERE customer_id = ? AND kind = 'sale' AND status != 'cancelled'
-            """, arguments: [customerId]) ?? 0
+            """), arguments: [customerId]) ?? 0
     }
 
     /// Turns joined customer rows into snapshots, fetching viewers and shares for all of them at once.
@@ -123,10 +124,13 @@ extension SQLiteTransaction {
         // SQLite binds at most 32766 parameters; chunk well below that.
         for start in stride(from: 0, to: customerIds.count, by: 500) {
             let chunk = Array(customerIds[start..<min(start + 500, customerIds.count)])
-            let rows = try Row.fetchAll(db, sql: """
+            let sql = """
                 SELECT t.customer_id, u.login FROM \(table) t JOIN users u ON u.id = t.user_id
                 WHERE t.customer_id IN (\(SelectionSQL.placeholders(chunk.count))) ORDER BY u.login
-                """, arguments: StatementArguments(chunk))
+                """
+            // One customer (a get, a write's snapshot) is the hot shape; other sizes are not kept.
+            let statement = chunk.count == 1 ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+            let rows = try Row.fetchAll(statement, arguments: StatementArguments(chunk))
             for row in rows { result[row["customer_id"], default: []].append(row["login"]) }
         }
         return result

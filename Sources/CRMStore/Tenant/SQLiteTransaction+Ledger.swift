@@ -3,27 +3,26 @@ import GRDB
 
 extension SQLiteTransaction {
     func appendLedger(_ entry: LedgerEntry) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO plugin_ledger (at, plugin, version, hook, status, error, duration_ms, customer_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.at, entry.plugin, entry.version, entry.hook, entry.status.rawValue, entry.error,
+            """).execute(arguments: [entry.at, entry.plugin, entry.version, entry.hook, entry.status.rawValue, entry.error,
                              entry.durationMilliseconds, entry.customer])
         let id = db.lastInsertedRowID
         for customer in entry.customers {
-            try db.execute(sql: "INSERT INTO plugin_ledger_customers (entry_id, customer_id, changes) VALUES (?, ?, ?)",
-                           arguments: [id, customer, try JSONText.encode(entry.changes[customer] ?? [:])])
+            try db.cachedStatement(sql: "INSERT INTO plugin_ledger_customers (entry_id, customer_id, changes) VALUES (?, ?, ?)").execute(arguments: [id, customer, try JSONText.encode(entry.changes[customer] ?? [:])])
         }
         return id
     }
 
     func ledger(customerId: Int64, limit: Int) throws -> [LedgerEntry] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT * FROM (
                 SELECT l.*, c.customer_id AS listed_customer, c.changes
                 FROM plugin_ledger_customers c JOIN plugin_ledger l ON l.id = c.entry_id
                 WHERE c.customer_id = ? ORDER BY c.entry_id DESC LIMIT ?
             ) ORDER BY id
-            """, arguments: [customerId, limit])
+            """), arguments: [customerId, limit])
         return try rows.map { row in
             var entry = Self.ledgerEntry(row)
             let changes: [String: FieldChange] = try JSONText.decode(row["changes"])
@@ -33,12 +32,12 @@ extension SQLiteTransaction {
     }
 
     func ledger(plugin: String, limit: Int) throws -> [LedgerEntry] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT * FROM (SELECT * FROM plugin_ledger WHERE plugin = ? ORDER BY id DESC LIMIT ?) ORDER BY id
-            """, arguments: [plugin, limit])
+            """), arguments: [plugin, limit])
         return try rows.map { row in
             var entry = Self.ledgerEntry(row)
-            for listed in try Row.fetchAll(db, sql: "SELECT customer_id, changes FROM plugin_ledger_customers WHERE entry_id = ?",
+            for listed in try Row.fetchAll(try db.cachedStatement(sql: "SELECT customer_id, changes FROM plugin_ledger_customers WHERE entry_id = ?"),
                                            arguments: [entry.id]) {
                 let changes: [String: FieldChange] = try JSONText.decode(listed["changes"])
                 if !changes.isEmpty { entry.changes[listed["customer_id"]] = changes }

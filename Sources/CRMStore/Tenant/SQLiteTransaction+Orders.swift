@@ -16,24 +16,23 @@ extension SQLiteTransaction {
     }
 
     func orderId(code: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM orders WHERE code = ?", arguments: [code])
+        try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM orders WHERE code = ?"), arguments: [code])
     }
 
     func insertOrder(_ order: Order) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO orders (code, kind, customer_id, total, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [order.code, order.kind.rawValue, order.customer, order.total, order.status.rawValue,
+            """).execute(arguments: [order.code, order.kind.rawValue, order.customer, order.total, order.status.rawValue,
                              order.createdBy, order.createdAt])
         let id = db.lastInsertedRowID
         for (index, line) in order.lines.enumerated() {
-            try db.execute(sql: "INSERT INTO order_lines (order_id, position, product, quantity, price) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, index + 1, line.product, line.quantity, line.price])
+            try db.cachedStatement(sql: "INSERT INTO order_lines (order_id, position, product, quantity, price) VALUES (?, ?, ?, ?, ?)").execute(arguments: [id, index + 1, line.product, line.quantity, line.price])
         }
         return id
     }
 
     func order(id: Int64) throws -> Order? {
-        try orders(try Row.fetchAll(db, sql: "SELECT * FROM orders ord WHERE ord.id = ?", arguments: [id])).first
+        try orders(try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM orders ord WHERE ord.id = ?"), arguments: [id])).first
     }
 
     func findOrders(_ query: OrderQuery) throws -> [Order] {
@@ -44,13 +43,14 @@ extension SQLiteTransaction {
             LEFT JOIN users o ON o.id = c.owner_id
             \(selection.whereClause) \(selection.orderAndPage)
             """
+        // Not cached: filters come in endless shapes.
         return try orders(try Row.fetchAll(db, sql: sql, arguments: selection.arguments))
     }
 
     private func orders(_ rows: [Row]) throws -> [Order] {
         try rows.map { row in
             let id: Int64 = row["id"]
-            let lines = try Row.fetchAll(db, sql: "SELECT * FROM order_lines WHERE order_id = ? ORDER BY position", arguments: [id]).map {
+            let lines = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM order_lines WHERE order_id = ? ORDER BY position"), arguments: [id]).map {
                 OrderLine(product: $0["product"], quantity: $0["quantity"], price: $0["price"])
             }
             return Order(id: id, code: row["code"], kind: OrderKind(rawValue: row["kind"]) ?? .sale, customer: row["customer_id"],

@@ -2,7 +2,9 @@ import CRMCore
 import Foundation
 import GRDB
 
-/// `StoreTransaction` over one GRDB database connection, valid for one transaction.
+/// `StoreTransaction` over one GRDB database connection, valid for one transaction. Statements
+/// of fixed SQL come from the connection's cache (compiled once, not per call); SQL built from
+/// a query's filters is compiled each time, so the cache cannot grow without bound.
 final class SQLiteTransaction: StoreTransaction {
     let db: Database
 
@@ -21,56 +23,53 @@ final class SQLiteTransaction: StoreTransaction {
     // MARK: Settings
 
     func setting(_ key: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM settings WHERE key = ?"), arguments: [key])
     }
 
     func setSetting(_ key: String, _ value: String) throws {
-        try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                       arguments: [key, value])
+        try db.cachedStatement(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").execute(arguments: [key, value])
     }
 
     func nextCounterValue(_ name: String) throws -> Int64 {
-        try Int64.fetchOne(db, sql: """
+        try Int64.fetchOne(try db.cachedStatement(sql: """
             INSERT INTO counters (name, value) VALUES (?, 1)
             ON CONFLICT(name) DO UPDATE SET value = value + 1
             RETURNING value
-            """, arguments: [name]) ?? 1
+            """), arguments: [name]) ?? 1
     }
 
     // MARK: Directory
 
     func insertDepartment(name: String, parentId: Int64?) throws -> Department {
-        try db.execute(sql: "INSERT INTO departments (name, parent_id) VALUES (?, ?)", arguments: [name, parentId])
+        try db.cachedStatement(sql: "INSERT INTO departments (name, parent_id) VALUES (?, ?)").execute(arguments: [name, parentId])
         return Department(id: db.lastInsertedRowID, name: name, parentId: parentId)
     }
 
     func departments() throws -> [Department] {
-        try Row.fetchAll(db, sql: "SELECT id, name, parent_id FROM departments ORDER BY id").map {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, name, parent_id FROM departments ORDER BY id")).map {
             Department(id: $0["id"], name: $0["name"], parentId: $0["parent_id"])
         }
     }
 
     func insertRole(name: String, permissions: Set<Permission>, scope: Scope) throws -> Role {
-        try db.execute(sql: "INSERT INTO roles (name, permissions, scope) VALUES (?, ?, ?)",
-                       arguments: [name, try JSONText.encode(permissions.sorted()), scope.rawValue])
+        try db.cachedStatement(sql: "INSERT INTO roles (name, permissions, scope) VALUES (?, ?, ?)").execute(arguments: [name, try JSONText.encode(permissions.sorted()), scope.rawValue])
         return Role(id: db.lastInsertedRowID, name: name, permissions: permissions, scope: scope)
     }
 
     func updateRole(_ role: Role) throws {
-        try db.execute(sql: "UPDATE roles SET name = ?, permissions = ?, scope = ? WHERE id = ?",
-                       arguments: [role.name, try JSONText.encode(role.permissions.sorted()), role.scope.rawValue, role.id])
+        try db.cachedStatement(sql: "UPDATE roles SET name = ?, permissions = ?, scope = ? WHERE id = ?").execute(arguments: [role.name, try JSONText.encode(role.permissions.sorted()), role.scope.rawValue, role.id])
     }
 
     func role(id: Int64) throws -> Role? {
-        try Row.fetchOne(db, sql: "SELECT * FROM roles WHERE id = ?", arguments: [id]).map(Self.role)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM roles WHERE id = ?"), arguments: [id]).map(Self.role)
     }
 
     func role(named name: String) throws -> Role? {
-        try Row.fetchOne(db, sql: "SELECT * FROM roles WHERE name = ?", arguments: [name]).map(Self.role)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM roles WHERE name = ?"), arguments: [name]).map(Self.role)
     }
 
     func roles() throws -> [Role] {
-        try Row.fetchAll(db, sql: "SELECT * FROM roles ORDER BY id").map(Self.role)
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM roles ORDER BY id")).map(Self.role)
     }
 
     private static func role(_ row: Row) throws -> Role {
@@ -79,21 +78,20 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func insertUser(login: String, name: String, departmentId: Int64?, roleId: Int64, createdAt: Int64) throws -> User {
-        try db.execute(sql: "INSERT INTO users (login, name, department_id, role_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [login, name, departmentId, roleId, createdAt])
+        try db.cachedStatement(sql: "INSERT INTO users (login, name, department_id, role_id, created_at) VALUES (?, ?, ?, ?, ?)").execute(arguments: [login, name, departmentId, roleId, createdAt])
         return User(id: db.lastInsertedRowID, login: login, name: name, departmentId: departmentId, roleId: roleId, createdAt: createdAt)
     }
 
     func user(id: Int64) throws -> User? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(Self.user)
     }
 
     func user(login: String) throws -> User? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE login = ?", arguments: [login]).map(Self.user)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM users WHERE login = ?"), arguments: [login]).map(Self.user)
     }
 
     func users() throws -> [User] {
-        try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY id").map(Self.user)
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM users ORDER BY id")).map(Self.user)
     }
 
     private static func user(_ row: Row) -> User {
@@ -104,30 +102,28 @@ final class SQLiteTransaction: StoreTransaction {
     // MARK: Relationships
 
     func insertRelationship(name: String, color: String, description: String?, position: Int) throws -> Relationship {
-        try db.execute(sql: "INSERT INTO relationships (name, color, description, position) VALUES (?, ?, ?, ?)",
-                       arguments: [name, color, description, position])
+        try db.cachedStatement(sql: "INSERT INTO relationships (name, color, description, position) VALUES (?, ?, ?, ?)").execute(arguments: [name, color, description, position])
         return Relationship(id: db.lastInsertedRowID, name: name, color: color, description: description, position: position, deletedAt: nil)
     }
 
     func updateRelationship(_ relationship: Relationship) throws {
-        try db.execute(sql: "UPDATE relationships SET name = ?, color = ?, description = ?, position = ?, deleted_at = ? WHERE id = ?",
-                       arguments: [relationship.name, relationship.color, relationship.description, relationship.position,
+        try db.cachedStatement(sql: "UPDATE relationships SET name = ?, color = ?, description = ?, position = ?, deleted_at = ? WHERE id = ?").execute(arguments: [relationship.name, relationship.color, relationship.description, relationship.position,
                                    relationship.deletedAt, relationship.id])
     }
 
     func relationship(id: Int64) throws -> Relationship? {
-        try Row.fetchOne(db, sql: "SELECT * FROM relationships WHERE id = ?", arguments: [id]).map(Self.relationship)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM relationships WHERE id = ?"), arguments: [id]).map(Self.relationship)
     }
 
     func relationships(deleted: Bool) throws -> [Relationship] {
         let sql = deleted
             ? "SELECT * FROM relationships WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id"
             : "SELECT * FROM relationships WHERE deleted_at IS NULL ORDER BY position, id"
-        return try Row.fetchAll(db, sql: sql).map(Self.relationship)
+        return try Row.fetchAll(try db.cachedStatement(sql: sql)).map(Self.relationship)
     }
 
     func customerCount(relationshipId: Int64) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customers WHERE relationship_id = ?", arguments: [relationshipId]) ?? 0
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM customers WHERE relationship_id = ?"), arguments: [relationshipId]) ?? 0
     }
 
     private static func relationship(_ row: Row) -> Relationship {
@@ -138,10 +134,10 @@ final class SQLiteTransaction: StoreTransaction {
     // MARK: Audit and notifications
 
     func appendAudit(_ entry: AuditEntry) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO audit_log (at, actor, source, action, entity, entity_id, before, after)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.at, entry.actor, entry.source.rawValue, entry.action, entry.entity, entry.entityId,
+            """).execute(arguments: [entry.at, entry.actor, entry.source.rawValue, entry.action, entry.entity, entry.entityId,
                              try entry.before.map(JSONText.encode), try entry.after.map(JSONText.encode)])
     }
 
@@ -152,7 +148,7 @@ final class SQLiteTransaction: StoreTransaction {
         if let entityId { conditions.append("entity_id = ?"); arguments += [entityId] }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments += [limit]
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM (SELECT * FROM audit_log \(filter) ORDER BY id DESC LIMIT ?) ORDER BY id",
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM (SELECT * FROM audit_log \(filter) ORDER BY id DESC LIMIT ?) ORDER BY id"),
                                     arguments: arguments)
         return try rows.map { row in
             let beforeText: String? = row["before"]
@@ -164,23 +160,22 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func insertNotification(_ notification: CRMCore.Notification) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO notifications (recipient_id, message, sender, at, read_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [notification.recipientId, notification.message, notification.sender, notification.at, notification.readAt])
+        try db.cachedStatement(sql: "INSERT INTO notifications (recipient_id, message, sender, at, read_at) VALUES (?, ?, ?, ?, ?)").execute(arguments: [notification.recipientId, notification.message, notification.sender, notification.at, notification.readAt])
         return db.lastInsertedRowID
     }
 
     func notifications(recipientId: Int64, unreadOnly: Bool) throws -> [CRMCore.Notification] {
         let unread = unreadOnly ? "AND read_at IS NULL" : ""
-        return try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE recipient_id = ? \(unread) ORDER BY id",
+        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM notifications WHERE recipient_id = ? \(unread) ORDER BY id"),
                                 arguments: [recipientId]).map(Self.notification)
     }
 
     func notification(id: Int64) throws -> CRMCore.Notification? {
-        try Row.fetchOne(db, sql: "SELECT * FROM notifications WHERE id = ?", arguments: [id]).map(Self.notification)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM notifications WHERE id = ?"), arguments: [id]).map(Self.notification)
     }
 
     func markNotificationRead(id: Int64, at: Int64) throws {
-        try db.execute(sql: "UPDATE notifications SET read_at = ? WHERE id = ?", arguments: [at, id])
+        try db.cachedStatement(sql: "UPDATE notifications SET read_at = ? WHERE id = ?").execute(arguments: [at, id])
     }
 
     private static func notification(_ row: Row) -> CRMCore.Notification {
