@@ -39,7 +39,7 @@ public final class CRM: Sendable {
     /// Runs one service call: a transaction (or a savepoint when nested), the identity resolved in it.
     func perform<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {
         try store.transaction { tx in
-            let principal = try Principal.resolve(identity, in: tx)
+            let principal = try tx.memo.principal(identity) { try Principal.resolve(identity, in: tx) }
             return try body(Operation(crm: self, tx: tx, principal: principal, now: clock.now()))
         }
     }

@@ -52,6 +52,16 @@ public struct CustomerService: Sendable {
         }
     }
 
+    /// Whether `get` would return the customer: active and within the identity's reach (with
+    /// `customers.read`). Cheaper than `get`: no snapshot is built.
+    public func isReadable(_ id: Int64, by identity: Identity) throws -> Bool {
+        try crm.perform(identity) { op in
+            guard op.principal.permissions.contains(.customersRead), let row = try op.tx.customerRow(id: id),
+                  row.deletedAt == nil else { return false }
+            return try op.principal.canRead(row, in: op.tx)
+        }
+    }
+
     /// The customers matching `query` that the identity may read. Needs `customers.read`.
     /// With `query.deleted` it lists the trash, which needs `customers.delete` as well.
     public func find(_ query: CustomerQuery = CustomerQuery(), by identity: Identity) throws -> [Customer] {

@@ -13,6 +13,9 @@ public protocol TenantStore: Sendable {
 /// records too unless they say otherwise; visibility and permissions are the services' job,
 /// except the `visibility` of a query, which the store applies in its selection.
 public protocol StoreTransaction: AnyObject {
+    /// The memo of the top-level transaction this one belongs to (savepoints share it).
+    var memo: TransactionMemo { get }
+
     /// Runs `body` in a savepoint; rolled back (and the error rethrown) when it throws.
     func savepoint<T>(_ body: () throws -> T) throws -> T
 

@@ -11,6 +11,8 @@ import GRDB
 /// ```
 public final class SQLiteTenantStore: TenantStore {
     private let writer: any DatabaseWriter
+    /// The memo of the top-level transaction running now (only touched on the writer's queue).
+    private let memos = MemoSlot()
 
     /// Opens (creating when missing) the database file at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -41,16 +43,25 @@ public final class SQLiteTenantStore: TenantStore {
         // Re-entrant on purpose: a plugin hook runs inside the transaction of the change that fired it
         // and calls back into the services, which then run in a savepoint of that transaction.
         try writer.unsafeReentrantWrite { db in
-            let transaction = SQLiteTransaction(db)
             var result: T?
             if db.isInsideTransaction {
-                try db.inSavepoint {
-                    result = try body(transaction)
-                    return .commit
+                let memo = memos.current ?? TransactionMemo()
+                let transaction = SQLiteTransaction(db, memo: memo)
+                do {
+                    try db.inSavepoint {
+                        result = try body(transaction)
+                        return .commit
+                    }
+                } catch {
+                    memo.forget()   // it may have seen what the savepoint rolled back
+                    throw error
                 }
             } else {
+                let memo = TransactionMemo()
+                memos.current = memo
+                defer { memos.current = nil }
                 try db.inTransaction(.immediate) {
-                    result = try body(transaction)
+                    result = try body(SQLiteTransaction(db, memo: memo))
                     return .commit
                 }
             }
@@ -59,4 +70,10 @@ public final class SQLiteTenantStore: TenantStore {
             return value
         }
     }
+}
+
+/// Holds the running top-level transaction's memo. Only the database writer's serialized
+/// queue reads or sets it, hence unchecked.
+private final class MemoSlot: @unchecked Sendable {
+    var current: TransactionMemo?
 }

@@ -41,7 +41,7 @@ extension SQLiteTransaction {
                                    created_at, updated_at, last_order_at, deleted_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
-                             row.points, row.source, try JSONText.encode(row.fields), row.createdAt, row.updatedAt,
+                             row.points, row.source, try JSONText.fields(row.fields), row.createdAt, row.updatedAt,
                              row.lastOrderAt, row.deletedAt])
         let id = db.lastInsertedRowID
         try replaceAccessLists(customerId: id, viewers: row.viewerIds, shares: row.sharedWithIds)
@@ -54,7 +54,7 @@ extension SQLiteTransaction {
                 points = ?, source = ?, fields = ?, created_at = ?, updated_at = ?, last_order_at = ?, deleted_at = ?
             WHERE id = ?
             """).execute(arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
-                             row.points, row.source, try JSONText.encode(row.fields), row.createdAt, row.updatedAt,
+                             row.points, row.source, try JSONText.fields(row.fields), row.createdAt, row.updatedAt,
                              row.lastOrderAt, row.deletedAt, row.id])
         try replaceAccessLists(customerId: row.id, viewers: row.viewerIds, shares: row.sharedWithIds)
     }

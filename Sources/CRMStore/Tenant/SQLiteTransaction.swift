@@ -7,8 +7,12 @@ import GRDB
 /// a query's filters is compiled each time, so the cache cannot grow without bound.
 final class SQLiteTransaction: StoreTransaction {
     let db: Database
+    let memo: TransactionMemo
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: Database, memo: TransactionMemo) {
+        self.db = db
+        self.memo = memo
+    }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
@@ -41,6 +45,7 @@ final class SQLiteTransaction: StoreTransaction {
     // MARK: Directory
 
     func insertDepartment(name: String, parentId: Int64?) throws -> Department {
+        memo.forget()
         try db.cachedStatement(sql: "INSERT INTO departments (name, parent_id) VALUES (?, ?)").execute(arguments: [name, parentId])
         return Department(id: db.lastInsertedRowID, name: name, parentId: parentId)
     }
@@ -52,11 +57,13 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func insertRole(name: String, permissions: Set<Permission>, scope: Scope) throws -> Role {
+        memo.forget()
         try db.cachedStatement(sql: "INSERT INTO roles (name, permissions, scope) VALUES (?, ?, ?)").execute(arguments: [name, try JSONText.encode(permissions.sorted()), scope.rawValue])
         return Role(id: db.lastInsertedRowID, name: name, permissions: permissions, scope: scope)
     }
 
     func updateRole(_ role: Role) throws {
+        memo.forget()
         try db.cachedStatement(sql: "UPDATE roles SET name = ?, permissions = ?, scope = ? WHERE id = ?").execute(arguments: [role.name, try JSONText.encode(role.permissions.sorted()), role.scope.rawValue, role.id])
     }
 
@@ -78,6 +85,7 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func insertUser(login: String, name: String, departmentId: Int64?, roleId: Int64, createdAt: Int64) throws -> User {
+        memo.forget()
         try db.cachedStatement(sql: "INSERT INTO users (login, name, department_id, role_id, created_at) VALUES (?, ?, ?, ?, ?)").execute(arguments: [login, name, departmentId, roleId, createdAt])
         return User(id: db.lastInsertedRowID, login: login, name: name, departmentId: departmentId, roleId: roleId, createdAt: createdAt)
     }
@@ -190,6 +198,11 @@ enum JSONText {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Custom fields as stored; most customers have none, which needs no encoder.
+    static func fields(_ fields: [String: FieldValue]) throws -> String {
+        fields.isEmpty ? "{}" : try encode(fields)
     }
 
     static func decode<T: Decodable>(_ text: String) throws -> T {

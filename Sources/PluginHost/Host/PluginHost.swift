@@ -177,7 +177,7 @@ public final class PluginHost: @unchecked Sendable {
 
     private func mayRead(_ customer: Int64, as login: String) throws -> Bool {
         do {
-            return try crm.customers.get(customer, by: .user(login, source: .plugin)) != nil
+            return try crm.customers.isReadable(customer, by: .user(login, source: .plugin))
         } catch is CRMError {
             return false
         }
