@@ -14,7 +14,7 @@ extension DomainEvent.Kind {
         }
     }
 
-    /// A stable number for the kind (its place in the contract's list), for seeds.
+    /// A stable number for the kind from 1 (its place in the contract's list), for seeds and tables.
     var ordinal: Int64 {
         switch self {
         case .customerCreated: 1

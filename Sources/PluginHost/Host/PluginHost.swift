@@ -205,12 +205,10 @@ public final class PluginHost: @unchecked Sendable {
     }
 
     private func makeInvocation(of instance: PluginInstance, for event: DomainEvent, depth: Int) -> Invocation {
-        let manifest = instance.manifest
         nextInvocationId += 1
         return Invocation(
-            id: nextInvocationId, plugin: manifest.name, version: manifest.version, hook: event.kind.hookName, depth: depth,
-            identity: .plugin(manifest.name, runAs: manifest.runAs, permissions: manifest.permissions),
-            customer: event.customer.id)
+            id: nextInvocationId, plugin: instance.manifest.name, version: instance.manifest.version, hook: event.kind.hookName,
+            depth: depth, identity: instance.identity, customer: event.customer.id)
     }
 
     /// Runs the hook with the event's table: the Lua half of an invocation, no store involved.
@@ -288,7 +286,8 @@ public final class PluginHost: @unchecked Sendable {
     }
 }
 
-/// A seed hashed from a few values (64-bit FNV-1a over their bytes, a separator after each):
+/// A seed hashed from a few values (64-bit FNV-1a over string bytes and whole numbers, a
+/// separator after each):
 /// stable across runs and machines, and built without formatting a string.
 struct SeedHash {
     private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -298,12 +297,9 @@ struct SeedHash {
         mix(0x7c)
     }
 
+    /// Numbers go in as whole 64-bit words (one multiply each, not one per byte).
     mutating func add(_ number: Int64) {
-        var bits = UInt64(bitPattern: number)
-        for _ in 0..<8 {
-            mix(UInt8(truncatingIfNeeded: bits))
-            bits >>= 8
-        }
+        hash = (hash ^ UInt64(bitPattern: number)) &* 0x100_0000_01b3
         mix(0x7c)
     }
 

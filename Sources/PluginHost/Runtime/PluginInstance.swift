@@ -15,8 +15,9 @@ final class PluginInstance {
     private(set) var module: LuaReference!
     /// The hooks the module defines.
     private(set) var hooks: Set<String> = []
-    /// The hook functions as registered at load, by event, so a delivery needs no lookup by name.
-    private var hookFunctions: [DomainEvent.Kind: LuaReference] = [:]
+    /// The hook functions as registered at load, by event kind's ordinal, so a delivery needs no
+    /// lookup by name (nor a hash of the kind: a dictionary keyed by the kind hashes its raw string).
+    private var hookFunctions: [LuaReference?] = Array(repeating: nil, count: DomainEvent.Kind.allCases.count + 1)
     /// The plugin's part of every `math.random` seed, hashed once.
     let seedBase: SeedHash
     /// Every function of the module (hooks and job handlers).
@@ -26,13 +27,19 @@ final class PluginInstance {
     private var linesThisRun = 0
     private var droppedThisRun = 0
 
-    var manifest: PluginManifest { bundle.manifest }
+    /// Stored apart from the bundle so that a delivery reads it in place instead of copying it.
+    let manifest: PluginManifest
+    /// Who the plugin acts as: its `run_as` user within its manifest's permissions.
+    let identity: Identity
 
     /// Creates the state, compiles every Lua file, and runs `main.lua` within the plugin's limits.
     init(bundle: PluginBundle, crm: CRM, log: PluginLog) throws {
         self.bundle = bundle
         self.crm = crm
         self.log = log
+        manifest = bundle.manifest
+        identity = .plugin(bundle.manifest.name, runAs: bundle.manifest.runAs, permissions: bundle.manifest.permissions)
+        timeLimit = UInt32(bundle.manifest.limits.timeMilliseconds)
         var seedBase = SeedHash()
         seedBase.add(bundle.manifest.name)
         self.seedBase = seedBase
@@ -59,14 +66,14 @@ final class PluginInstance {
         functions = Set(lua.functionNames(in: module))
         hooks = functions.filter { $0.hasPrefix("on_") && Self.hookNames.contains($0) }
         for kind in DomainEvent.Kind.allCases where hooks.contains(kind.hookName) {
-            hookFunctions[kind] = try lua.reference(toFunction: kind.hookName, in: module)
+            hookFunctions[Int(kind.ordinal)] = try lua.reference(toFunction: kind.hookName, in: module)
         }
         for name in functions.sorted() where name.hasPrefix("on_") && !Self.hookNames.contains(name) {
             write("warn", "\(name) is not a hook name and will never be called (hooks: \(Self.hookNames.sorted().joined(separator: ", ")))")
         }
     }
 
-    var timeLimit: UInt32 { UInt32(manifest.limits.timeMilliseconds) }
+    let timeLimit: UInt32
 
     private func compile(_ source: String, _ path: String) throws -> LuaReference {
         do {
@@ -85,13 +92,13 @@ final class PluginInstance {
     }
 
     /// Whether the plugin has the hook for events of `kind`.
-    func hasHook(for kind: DomainEvent.Kind) -> Bool { hookFunctions[kind] != nil }
+    func hasHook(for kind: DomainEvent.Kind) -> Bool { hookFunctions[Int(kind.ordinal)] != nil }
 
     /// Runs the hook for events of `kind` with the arguments `arguments` pushes, for `invocation`,
     /// within the time limit; nothing when the plugin has no such hook.
     func runHook(for kind: DomainEvent.Kind, for invocation: Invocation, seed: Int64,
                  arguments: (LuaArgumentWriter) throws -> Int32) throws {
-        guard let function = hookFunctions[kind] else { return }
+        guard let function = hookFunctions[Int(kind.ordinal)] else { return }
         try prepare(invocation, seed: seed)
         defer { finish() }
         try lua.call(function, timeLimitMilliseconds: timeLimit, arguments: arguments)
