@@ -2,7 +2,7 @@
 SWIFT ?= swift
 LANTERN = .build/debug/lantern
 
-.PHONY: deps build demo test clean
+.PHONY: deps build demo test bench bench-quick clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -20,6 +20,16 @@ test: deps
 	$(SWIFT) build --product lantern
 	$(LANTERN) plugin test plugins
 	$(LANTERN) plugin check plugins
+
+# Speed and memory against their floors (issue 6); only a release build gives figures that mean anything.
+bench: deps
+	$(SWIFT) build -c release --product lantern
+	.build/release/lantern bench
+
+# The short run CI smokes: every key, smaller samples, under a minute once built.
+bench-quick: deps
+	$(SWIFT) build -c release --product lantern
+	.build/release/lantern bench --quick
 
 clean:
 	rm -rf .build lantern-data

@@ -36,6 +36,14 @@ public final class CRM: Sendable {
     public var pluginSettings: PluginSettingsService { PluginSettingsService(crm: self) }
     public var jobs: JobService { JobService(crm: self) }
 
+    /// Runs one service call that only reads: like `perform`, without a savepoint when nested.
+    func performReading<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {
+        try store.read { tx in
+            let principal = try tx.memo.principal(identity) { try Principal.resolve(identity, in: tx) }
+            return try body(Operation(crm: self, tx: tx, principal: principal, now: clock.now()))
+        }
+    }
+
     /// Runs one service call: a transaction (or a savepoint when nested), the identity resolved in it.
     func perform<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {
         try store.transaction { tx in

@@ -44,7 +44,7 @@ public struct CustomerService: Sendable {
 
     /// The customer with `id`, or nil when it is missing, deleted or out of reach. Needs `customers.read`.
     public func get(_ id: Int64, by identity: Identity) throws -> Customer? {
-        try crm.perform(identity) { op in
+        try crm.performReading(identity) { op in
             try op.principal.require(.customersRead)
             guard let row = try op.tx.customerRow(id: id), row.deletedAt == nil,
                   try op.principal.canRead(row, in: op.tx) else { return nil }
@@ -55,7 +55,7 @@ public struct CustomerService: Sendable {
     /// Whether `get` would return the customer: active and within the identity's reach (with
     /// `customers.read`). Cheaper than `get`: no snapshot is built.
     public func isReadable(_ id: Int64, by identity: Identity) throws -> Bool {
-        try crm.perform(identity) { op in
+        try crm.performReading(identity) { op in
             guard op.principal.permissions.contains(.customersRead), let row = try op.tx.customerRow(id: id),
                   row.deletedAt == nil else { return false }
             return try op.principal.canRead(row, in: op.tx)

@@ -7,6 +7,10 @@ public protocol TenantStore: Sendable {
     /// Runs `body` in a write transaction, committed when it returns and rolled back when it throws;
     /// re-entrant calls run in a savepoint of the current transaction.
     func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+
+    /// Runs `body`, which only reads, in a transaction; inside a running transaction it runs
+    /// right there, without the savepoint a write would need.
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
 }
 
 /// The operations the services need, within one transaction. Read methods return soft-deleted

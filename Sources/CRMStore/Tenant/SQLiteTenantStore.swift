@@ -39,6 +39,13 @@ public final class SQLiteTenantStore: TenantStore {
         try writer.close()
     }
 
+    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try writer.unsafeReentrantWrite { db in
+            guard db.isInsideTransaction else { return try transaction(body) }
+            return try body(SQLiteTransaction(db, memo: memos.current ?? TransactionMemo()))
+        }
+    }
+
     public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         // Re-entrant on purpose: a plugin hook runs inside the transaction of the change that fired it
         // and calls back into the services, which then run in a savepoint of that transaction.

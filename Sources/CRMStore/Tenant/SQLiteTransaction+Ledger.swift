@@ -10,9 +10,15 @@ extension SQLiteTransaction {
                              entry.durationMilliseconds, entry.customer])
         let id = db.lastInsertedRowID
         for customer in entry.customers {
-            try db.cachedStatement(sql: "INSERT INTO plugin_ledger_customers (entry_id, customer_id, changes) VALUES (?, ?, ?)").execute(arguments: [id, customer, try JSONText.encode(entry.changes[customer] ?? [:])])
+            try db.cachedStatement(sql: "INSERT INTO plugin_ledger_customers (entry_id, customer_id, changes) VALUES (?, ?, ?)").execute(arguments: [id, customer, try Self.changesText(entry.changes[customer])])
         }
         return id
+    }
+
+    /// A customer's changes as stored; an invocation that changed nothing needs no encoder.
+    private static func changesText(_ changes: [String: FieldChange]?) throws -> String {
+        guard let changes, !changes.isEmpty else { return "{}" }
+        return try JSONText.encode(changes)
     }
 
     func ledger(customerId: Int64, limit: Int) throws -> [LedgerEntry] {
