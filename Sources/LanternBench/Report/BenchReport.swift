@@ -63,7 +63,8 @@ enum BenchFormat {
     /// A JSON number (non-finite values, which JSON lacks, become null).
     static func json(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        // Whole numbers and large rates as integers; small figures with four significant digits.
+        if abs(value) >= 1000 || value == value.rounded(), abs(value) < 1e15 { return String(Int64(value.rounded())) }
         return String(format: "%.4g", value)
     }
 }
