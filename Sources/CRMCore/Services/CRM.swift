@@ -38,18 +38,18 @@ public final class CRM: Sendable {
 
     /// Runs one service call that only reads: like `perform`, without a savepoint when nested.
     func performReading<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {
-        try store.read { tx in
-            let principal = try tx.memo.principal(identity) { try Principal.resolve(identity, in: tx) }
-            return try body(Operation(crm: self, tx: tx, principal: principal, now: clock.now()))
-        }
+        try store.read { tx in try body(operation(identity, in: tx)) }
     }
 
     /// Runs one service call: a transaction (or a savepoint when nested), the identity resolved in it.
     func perform<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {
-        try store.transaction { tx in
-            let principal = try tx.memo.principal(identity) { try Principal.resolve(identity, in: tx) }
-            return try body(Operation(crm: self, tx: tx, principal: principal, now: clock.now()))
-        }
+        try store.transaction { tx in try body(operation(identity, in: tx)) }
+    }
+
+    /// A call's context in `tx`, the identity resolved once per top-level transaction.
+    private func operation(_ identity: Identity, in tx: any StoreTransaction) throws -> Operation {
+        let principal = try tx.memo.principal(identity) { try Principal.resolve(identity, in: tx) }
+        return Operation(crm: self, tx: tx, principal: principal, now: clock.now())
     }
 }
 

@@ -8,8 +8,8 @@ import PluginHost
 enum CreateBench {
     static func measure(_ settings: BenchSettings) throws -> [BenchMetric] {
         let workspace = try BenchWorkspace("create")
-        let hooked = try workspace.demoTenant("with-plugins")
-        let bare = try workspace.demoTenant("without-plugins")
+        let hooked = try workspace.demoTenant("with-plugins").crm
+        let bare = try workspace.demoTenant("without-plugins").crm
         let host = try ExamplePlugins.load(for: hooked, from: settings.plugins, into: workspace)
 
         var next = 0

@@ -1,5 +1,4 @@
 import CRMCore
-import CRMStore
 import Foundation
 import LuaRuntime
 import PluginHost
@@ -11,14 +10,8 @@ import PluginHost
 enum DispatchBench {
     static func measure(_ settings: BenchSettings) throws -> [BenchMetric] {
         let workspace = try BenchWorkspace("dispatch")
-        let crm = CRM(store: try SQLiteTenantStore.inMemory(), clock: SystemClock())
-        try crm.directory.bootstrap(adminLogin: "admin")
-        let folder = try workspace.writePlugin(tenant: "bench", name: "trivial", manifest: """
-            name = "trivial"
-            version = "1.0.0"
-            run_as = "admin"
-            permissions = ["customers.read"]
-            """, main: BenchEvent.trivialPlugin)
+        let crm = try BenchWorkspace.adminOnlyTenant()
+        let folder = try workspace.writePlugin(tenant: "bench", name: "trivial", main: BenchEvent.trivialPlugin)
         let host = PluginHost(crm: crm, folder: folder)
         let status = host.load(folder: folder.appendingPathComponent("trivial"))
         guard status.state == .loaded else { throw BenchError("the trivial plugin did not load: \(status.error ?? "")") }

@@ -15,13 +15,8 @@ enum JobFireBench {
 
     static func measure(_ settings: BenchSettings) throws -> [BenchMetric] {
         let workspace = try BenchWorkspace("jobs")
-        let crm = try workspace.demoTenant("jobs")
-        let folder = try workspace.writePlugin(tenant: "jobs", name: "follow-up", manifest: """
-            name = "follow-up"
-            version = "1.0.0"
-            run_as = "automation"
-            permissions = ["customers.read"]
-            """, main: handler)
+        let crm = try workspace.demoTenant("jobs").crm
+        let folder = try workspace.writePlugin(tenant: "jobs", name: "follow-up", runAs: "automation", main: handler)
         let host = PluginHost(crm: crm, folder: folder)
         guard host.loadAll().allSatisfy({ $0.state == .loaded }) else { throw BenchError("the job plugin did not load") }
 

@@ -1,5 +1,4 @@
 import CRMCore
-import CRMStore
 import Foundation
 import LuaRuntime
 import PluginHost
@@ -14,15 +13,9 @@ enum PluginMemoryBench {
         guard let main = try? String(contentsOf: source, encoding: .utf8) else {
             throw BenchError("example plugin mark-buyer not found at \(source.path) (run from the repository, or pass --plugins)")
         }
-        let folder = try workspace.writePlugin(tenant: "each", name: "mark-buyer", manifest: """
-            name = "mark-buyer"
-            version = "1.0.0"
-            run_as = "admin"
-            permissions = ["customers.read", "customers.update", "orders.read"]
-
-            [config]
-            relationship = "Đã mua hàng"
-            """, main: main)
+        let folder = try workspace.writePlugin(tenant: "each", name: "mark-buyer",
+                                               permissions: ["customers.read", "customers.update", "orders.read"],
+                                               extra: "[config]\nrelationship = \"Đã mua hàng\"", main: main)
         let count = settings.tenants
 
         // The floor first, released before the plugins are measured.
@@ -30,9 +23,7 @@ enum PluginMemoryBench {
 
         // Tenants and their hosts exist before the baseline: only the plugins are counted.
         let hosts = try (0..<count).map { _ -> PluginHost in
-            let crm = CRM(store: try SQLiteTenantStore.inMemory(), clock: SystemClock())
-            try crm.directory.bootstrap(adminLogin: "admin")
-            return PluginHost(crm: crm, folder: folder)
+            PluginHost(crm: try BenchWorkspace.adminOnlyTenant(), folder: folder)
         }
         let before = ResidentMemory.bytes()
         for host in hosts {

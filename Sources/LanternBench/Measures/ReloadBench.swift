@@ -1,5 +1,4 @@
 import CRMCore
-import CRMStore
 import Foundation
 import PluginHost
 
@@ -18,14 +17,8 @@ enum ReloadBench {
 
     static func measure(_ settings: BenchSettings) throws -> [BenchMetric] {
         let workspace = try BenchWorkspace("reload")
-        let crm = CRM(store: try SQLiteTenantStore.inMemory(), clock: SystemClock())
-        try crm.directory.bootstrap(adminLogin: "admin")
-        let folder = try workspace.writePlugin(tenant: "reload", name: "answering", manifest: """
-            name = "answering"
-            version = "1.0.0"
-            run_as = "admin"
-            permissions = ["customers.read"]
-            """, main: version(0))
+        let crm = try BenchWorkspace.adminOnlyTenant()
+        let folder = try workspace.writePlugin(tenant: "reload", name: "answering", main: version(0))
         let host = PluginHost(crm: crm, folder: folder)
         host.loadAll()
         let watcher = try PluginWatcher(host: host)

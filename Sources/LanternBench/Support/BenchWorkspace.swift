@@ -16,19 +16,31 @@ final class BenchWorkspace {
 
     /// A demo tenant (the seed CRMs' relationships, users `an`, `binh`, `leader`, `automation`)
     /// in a durable SQLite file of its own data folder `name`.
-    func demoTenant(_ name: String) throws -> CRM {
+    func demoTenant(_ name: String) throws -> (crm: CRM, databasePath: String) {
         let folder = try DataFolder(path: url.appendingPathComponent(name).path)
-        return try DemoTenant.seed(in: folder).crm
+        return (try DemoTenant.seed(in: folder).crm, folder.databasePath(of: DemoTenant.slug))
     }
 
-    /// The database file of the demo tenant in data folder `name`.
-    func databasePath(_ name: String) throws -> String {
-        try DataFolder(path: url.appendingPathComponent(name).path).databasePath(of: DemoTenant.slug)
+    /// A tenant in memory with only its `admin`: for measurements that need a CRM to load plugins
+    /// into but not its data.
+    static func adminOnlyTenant() throws -> CRM {
+        let crm = CRM(store: try SQLiteTenantStore.inMemory(), clock: SystemClock())
+        try crm.directory.bootstrap(adminLogin: "admin")
+        return crm
     }
 
-    /// Writes plugin `name` (its manifest and main.lua) into the plugins folder `tenant`; returns that tenant folder.
+    /// Writes plugin `name` (a version 1.0.0 manifest with `run_as`, `permissions` and the `extra`
+    /// TOML lines, and its main.lua) into the plugins folder `tenant`; returns that tenant folder.
     @discardableResult
-    func writePlugin(tenant: String, name: String, manifest: String, main: String) throws -> URL {
+    func writePlugin(tenant: String, name: String, runAs: String = "admin", permissions: [String] = ["customers.read"],
+                     extra: String = "", main: String) throws -> URL {
+        let manifest = """
+            name = "\(name)"
+            version = "1.0.0"
+            run_as = "\(runAs)"
+            permissions = [\(permissions.map { "\"\($0)\"" }.joined(separator: ", "))]
+            \(extra)
+            """
         let tenantFolder = url.appendingPathComponent("plugins").appendingPathComponent(tenant)
         let folder = tenantFolder.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

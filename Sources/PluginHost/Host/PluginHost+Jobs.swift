@@ -83,7 +83,7 @@ extension PluginHost {
         do {
             let payload = try JobPayload.decode(job.payload)
             try crm.store.transaction { _ in
-                try instance.run(job.handler, [payload, jobTable], for: invocation, seed: Self.seed(job))
+                try instance.run(job.handler, [payload, jobTable], for: invocation, seed: Self.seed(job, base: instance.seedBase))
                 try crm.jobs.complete(job)
             }
         } catch {
@@ -113,10 +113,9 @@ extension PluginHost {
         return JobOutcome(job: failed, result: .failed, error: reason)
     }
 
-    /// The seed of `math.random` for one attempt of a job.
-    static func seed(_ job: Job) -> Int64 {
-        var seed = SeedHash()
-        seed.add(job.plugin)
+    /// The seed of `math.random` for one attempt of a job (`base`: its plugin's name, hashed once).
+    static func seed(_ job: Job, base: SeedHash) -> Int64 {
+        var seed = base
         seed.add("job")
         seed.add(job.id)
         seed.add(Int64(job.attempt))

@@ -14,7 +14,7 @@ final class PluginInstance {
     private(set) var lua: LuaState!
     private(set) var module: LuaReference!
     /// The hooks the module defines.
-    private(set) var hooks: Set<String> = []
+    var hooks: Set<String> { Set(DomainEvent.Kind.allCases.filter(hasHook).map(\.hookName)) }
     /// The hook functions as registered at load, by event kind's ordinal, so a delivery needs no
     /// lookup by name (nor a hash of the kind: a dictionary keyed by the kind hashes its raw string).
     private var hookFunctions: [LuaReference?] = Array(repeating: nil, count: DomainEvent.Kind.allCases.count + 1)
@@ -64,8 +64,7 @@ final class PluginInstance {
         }
         self.module = module
         functions = Set(lua.functionNames(in: module))
-        hooks = functions.filter { $0.hasPrefix("on_") && Self.hookNames.contains($0) }
-        for kind in DomainEvent.Kind.allCases where hooks.contains(kind.hookName) {
+        for kind in DomainEvent.Kind.allCases where functions.contains(kind.hookName) {
             hookFunctions[Int(kind.ordinal)] = try lua.reference(toFunction: kind.hookName, in: module)
         }
         for name in functions.sorted() where name.hasPrefix("on_") && !Self.hookNames.contains(name) {
