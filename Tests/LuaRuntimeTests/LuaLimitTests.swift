@@ -24,6 +24,22 @@ struct LuaLimitTests {
         #expect(try next.evaluate("return 1", timeLimitMilliseconds: 100) == .integer(1))
     }
 
+    @Test("a short limit after a call with a long one still stops on its own deadline")
+    func shortDeadlineAfterLongOne() throws {
+        // The watchdog is only woken when a new deadline is earlier than its next wake: a call
+        // running 30 ms with 10 s to spare leaves it asleep towards that deadline, and the
+        // runaway's 50 ms one must wake it. Without the signal the loop would run for the 10 s.
+        let busy = try LuaState(memoryLimit: 16 << 20)
+        let code = "local t = os.clock() while os.clock() - t < 0.03 do end return 1"
+        #expect(try busy.evaluate(code, timeLimitMilliseconds: 10_000) == .integer(1))
+        let runaway = try LuaState(memoryLimit: 16 << 20)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = #expect(throws: LuaError.self) { try runaway.evaluate("while true do end", timeLimitMilliseconds: 50) }
+        #expect(error?.kind == .timeLimit)
+        #expect(clock.now - started < .seconds(5), "stopped only after \(clock.now - started)")
+    }
+
     @Test("a script that swallows the time limit and returns still fails")
     func swallowedTimeLimitStillFails() throws {
         let lua = try LuaState()
