@@ -266,16 +266,13 @@ int lantern_call(lantern_state *state, int nargs, int nresults, unsigned time_ms
     *limit = LANTERN_LIMIT_NONE;
     if (atomic_load(&state->time_exceeded)) *limit = LANTERN_LIMIT_TIME;
     else if (atomic_load(&state->memory_exceeded)) *limit = LANTERN_LIMIT_MEMORY;
-    else if (state->watched_count > 0 && shim_weak_metatable_found(state)) *limit = LANTERN_LIMIT_FORBIDDEN;
     /* The host may allocate again (the error message below, its own pushes). */
     atomic_store(&state->memory_exceeded, 0);
     if (*limit != LANTERN_LIMIT_NONE) {
         /* Whatever the script did with the limit's error (even swallowed it and returned),
            the invocation failed, and says so in the same words every time. */
         lua_settop(state->L, 0);
-        lua_pushstring(state->L, *limit == LANTERN_LIMIT_TIME ? "time limit exceeded"
-                                 : *limit == LANTERN_LIMIT_MEMORY ? "memory limit exceeded"
-                                 : "weak tables (__mode) are not available in the sandbox");
+        lua_pushstring(state->L, *limit == LANTERN_LIMIT_TIME ? "time limit exceeded" : "memory limit exceeded");
         status = LUA_ERRRUN;
     }
     return status;

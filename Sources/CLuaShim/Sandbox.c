@@ -114,6 +114,9 @@ static int globals_index(lua_State *L) {
 }
 
 static int globals_newindex(lua_State *L) {
+    /* The globals table may serve as a script's metatable too. */
+    const char *refusal = shim_forbidden_field(L, 2);
+    if (refusal) return luaL_error(L, "%s", refusal);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &FIXED_KEY);
     lua_pushvalue(L, 2);
     if (lua_rawget(L, -2) != LUA_TNIL) return luaL_error(L, "the global '%s' is read-only", lua_tostring(L, 2));
@@ -203,6 +206,7 @@ static void make_readonly(lua_State *L, int depth) {
     lua_setfield(L, -2, "__metatable");
     lua_pushvalue(L, table);
     lua_rawsetp(L, -2, &READONLY_KEY);
+    shim_mark_host_metatable(L, -1);
     lua_setmetatable(L, -2);
     lua_replace(L, table);
 }
@@ -310,6 +314,7 @@ static int open_sandbox(lua_State *L) {
     luaL_setfuncs(L, guards, 0);
     lua_pushliteral(L, "protected");
     lua_setfield(L, -2, "__metatable");
+    shim_mark_host_metatable(L, -1);
     lua_setmetatable(L, globals);
     return 0;
 }

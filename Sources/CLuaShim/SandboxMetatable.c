@@ -3,24 +3,20 @@
 //
 // Refusing the fields at setmetatable is not enough: a script can write `mt.__mode = "k"` into a
 // metatable afterwards, and the collector reads the field on every cycle. So every table that
-// becomes a metatable is guarded from then on:
-//  - one with no metatable of its own gets a hidden guard metatable whose __newindex refuses the
+// becomes a metatable is guarded from then on, by its own real metatable:
+//  - one with no metatable of its own gets the hidden guard metatable, whose __newindex refuses the
 //    two fields (a new key always goes through __newindex; getmetatable never shows the guard);
-//  - rawset refuses the two fields everywhere;
-//  - one that has a metatable of its own (class inheritance: setmetatable(Dog, {__index = Animal}))
-//    cannot carry the guard, so it is watched: after every call the host looks for a __mode in the
-//    watched tables, removes it, and fails the call; the state is then discarded.
+//  - one that has a metatable of its own (class inheritance) gets a hidden proxy standing for the
+//    script's metatable (SandboxInheritance.c), whose __newindex refuses them too;
+//  - one whose metatable is the host's (read-only tables, the globals) is guarded by the host's;
+//  - rawset refuses the two fields everywhere.
 #include "shim_internal.h"
 #include <string.h>
 
-static const char GUARD_KEY = 0;     /* in the registry: the shared guard metatable */
-static const char WATCHED_KEY = 0;   /* in the registry: the watched metatables (a set, strong keys) */
+static const char GUARD_KEY = 0;         /* in the registry: the shared guard metatable */
+static const char HOST_METATABLE_KEY = 0; /* in a metatable the host made: true */
 
-/* Enough for any class hierarchy; a script making more is refused rather than slowing every call. */
-#define SANDBOX_MAX_WATCHED 10000
-
-/* The refusal for a key that must never be written into a metatable, or NULL. */
-static const char *forbidden_field(lua_State *L, int key) {
+const char *shim_forbidden_field(lua_State *L, int key) {
     if (lua_type(L, key) != LUA_TSTRING) return NULL;
     const char *name = lua_tostring(L, key);
     if (strcmp(name, "__gc") == 0) return "__gc metamethods are not available in the sandbox";
@@ -28,94 +24,105 @@ static const char *forbidden_field(lua_State *L, int key) {
     return NULL;
 }
 
-static int is_guard(lua_State *L, int index) {
-    index = lua_absindex(L, index);
+void shim_mark_host_metatable(lua_State *L, int metatable) {
+    metatable = lua_absindex(L, metatable);
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, metatable, &HOST_METATABLE_KEY);
+}
+
+/* What stands behind a table's real metatable. */
+enum real_metatable { NO_METATABLE, GUARD, PROXY, HOST, SCRIPT };
+
+static enum real_metatable real_metatable(lua_State *L, int table) {
+    if (!lua_getmetatable(L, table)) return NO_METATABLE;
+    enum real_metatable kind = SCRIPT;
     lua_rawgetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
-    int same = lua_rawequal(L, index, -1);
-    lua_pop(L, 1);
-    return same;
+    if (lua_rawequal(L, -1, -2)) kind = GUARD;
+    else if (lua_rawgetp(L, -2, &HOST_METATABLE_KEY) != LUA_TNIL) kind = HOST;
+    else if (shim_proxied_metatable(L, -3)) kind = PROXY;
+    lua_settop(L, lua_gettop(L) - (kind == PROXY ? 4 : kind == GUARD ? 2 : 3));
+    return kind;
+}
+
+int shim_user_metatable(lua_State *L, int index) {
+    if (!lua_getmetatable(L, index)) return 0;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
+    int guard = lua_rawequal(L, -1, -2);
+    lua_pop(L, guard ? 2 : 1);
+    if (guard) return 0;
+    if (shim_proxied_metatable(L, -1)) lua_remove(L, -2);
+    return 1;
 }
 
 /* The guard's __newindex(t, k, v): a new key goes in raw unless it is one of the two. */
 static int guard_newindex(lua_State *L) {
-    const char *refusal = forbidden_field(L, 2);
+    const char *refusal = shim_forbidden_field(L, 2);
     if (refusal) return luaL_error(L, "%s", refusal);
     lua_settop(L, 3);
     lua_rawset(L, 1);
     return 0;
 }
 
-static int is_watched(lua_State *L, int table) {
-    table = lua_absindex(L, table);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &WATCHED_KEY);
-    lua_pushvalue(L, table);
-    int watched = lua_rawget(L, -2) != LUA_TNIL;
-    lua_pop(L, 2);
-    return watched;
-}
-
-static void watch(lua_State *L, int table) {
-    table = lua_absindex(L, table);
-    lantern_state *state = shim_state(L);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &WATCHED_KEY);
-    lua_pushvalue(L, table);
-    if (lua_rawget(L, -2) == LUA_TNIL) {
-        if (state->watched_count >= SANDBOX_MAX_WATCHED)
-            luaL_error(L, "too many metatables that have metatables of their own (at most %d)", SANDBOX_MAX_WATCHED);
-        lua_pushvalue(L, table);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, -4);
-        state->watched_count++;
-    }
-    lua_pop(L, 2);
-}
-
 /* From now on nothing may add __gc or __mode to `table`, which is becoming a metatable. */
 static void guard_metatable(lua_State *L, int table) {
     table = lua_absindex(L, table);
-    if (!lua_getmetatable(L, table)) {
+    switch (real_metatable(L, table)) {
+    case NO_METATABLE:
         lua_rawgetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
         lua_setmetatable(L, table);
-        return;
+        break;
+    case SCRIPT:
+        lua_getmetatable(L, table);
+        shim_set_proxied_metatable(L, table, -1);
+        lua_pop(L, 1);
+        break;
+    case GUARD: case PROXY: case HOST:
+        break;
     }
-    int guarded = is_guard(L, -1);
-    lua_pop(L, 1);
-    if (!guarded) watch(L, table);
 }
 
 static int sandbox_setmetatable(lua_State *L) {
     int type = lua_type(L, 2);
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
+    lua_settop(L, 2);
+    /* The collector and the finalizer check read these raw, so that is how they are looked for. */
     if (type == LUA_TTABLE) {
-        if (lua_getfield(L, 2, "__gc") != LUA_TNIL) return luaL_error(L, "__gc metamethods are not available in the sandbox");
-        if (lua_getfield(L, 2, "__mode") != LUA_TNIL) return luaL_error(L, "weak tables (__mode) are not available in the sandbox");
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc metamethods are not available in the sandbox");
+        lua_pushliteral(L, "__mode");
+        if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "weak tables (__mode) are not available in the sandbox");
         lua_pop(L, 2);
     }
-    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
-    lua_settop(L, 2);
-
-    /* Is the target itself a guarded metatable? Then it keeps a guard: the guard again when its
-       metatable is removed, the watch when it gets one of its own. */
-    int target_guarded = 0;
-    if (lua_getmetatable(L, 1)) { target_guarded = is_guard(L, -1); lua_pop(L, 1); }
-    if (target_guarded && type == LUA_TNIL) return 1;   /* keeps the guard, shows no metatable */
-    if (target_guarded) watch(L, 1);
-    if (type == LUA_TNIL && is_watched(L, 1)) {
-        lua_rawgetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
-        lua_setmetatable(L, 1);
-        return 1;
+    if (shim_user_metatable(L, 1)) {
+        if (lua_rawgetp(L, -1, &HOST_METATABLE_KEY) != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+        lua_pushliteral(L, "__metatable");
+        if (lua_rawget(L, -3) != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+        lua_pop(L, 3);
     }
 
-    if (type == LUA_TTABLE) guard_metatable(L, 2);
-    lua_setmetatable(L, 1);
+    if (type == LUA_TTABLE) guard_metatable(L, 2);   /* first: it may be the target itself */
+    enum real_metatable target = real_metatable(L, 1);
+    int target_is_metatable = target == GUARD || target == PROXY;
+    if (type == LUA_TNIL) {
+        /* A metatable keeps its guard, and shows no metatable. */
+        if (target_is_metatable) lua_rawgetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
+        else lua_pushnil(L);
+        lua_setmetatable(L, 1);
+    } else if (target_is_metatable) {
+        shim_set_proxied_metatable(L, 1, 2);
+    } else {
+        lua_pushvalue(L, 2);
+        lua_setmetatable(L, 1);
+    }
+    lua_settop(L, 1);
     return 1;
 }
 
 static int sandbox_getmetatable(lua_State *L) {
     luaL_checkany(L, 1);
     if (lua_type(L, 1) == LUA_TSTRING) return luaL_error(L, "the string metatable is not available in the sandbox");
-    if (!lua_getmetatable(L, 1) || is_guard(L, -1)) { lua_pushnil(L); return 1; }
+    if (!shim_user_metatable(L, 1)) { lua_pushnil(L); return 1; }
     lua_pushliteral(L, "__metatable");
     if (lua_rawget(L, -2) != LUA_TNIL) return 1;
     lua_pop(L, 1);
@@ -126,7 +133,7 @@ static int sandbox_rawset(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
-    const char *refusal = forbidden_field(L, 2);
+    const char *refusal = shim_forbidden_field(L, 2);
     if (refusal) return luaL_error(L, "rawset: %s", refusal);
     lua_settop(L, 3);
     lua_rawset(L, 1);
@@ -138,8 +145,6 @@ void shim_install_metatables(lua_State *L) {
     lua_pushcfunction(L, guard_newindex);
     lua_setfield(L, -2, "__newindex");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
-    lua_newtable(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &WATCHED_KEY);
 
     lua_pushglobaltable(L);
     static const luaL_Reg functions[] = {
@@ -148,24 +153,4 @@ void shim_install_metatables(lua_State *L) {
     };
     luaL_setfuncs(L, functions, 0);
     lua_pop(L, 1);
-}
-
-int shim_weak_metatable_found(lantern_state *state) {
-    lua_State *L = state->L;
-    int found = 0;
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &WATCHED_KEY);
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        lua_pop(L, 1);   /* the value; the key (a metatable) stays for lua_next */
-        lua_pushliteral(L, "__mode");
-        if (lua_rawget(L, -2) != LUA_TNIL) {
-            found = 1;
-            lua_pushliteral(L, "__mode");
-            lua_pushnil(L);
-            lua_rawset(L, -4);   /* assigning an existing field never allocates */
-        }
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return found;
 }

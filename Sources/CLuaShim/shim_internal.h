@@ -37,9 +37,6 @@ struct lantern_state {
     lantern_state *next_armed;
     lua_State *running[SHIM_MAX_RUNNING];
     int running_count;
-    /* Metatables that have a metatable of their own (so no guard catches raw writes into them):
-       checked for __mode after every call. */
-    int watched_count;
 };
 
 /* The lantern_state owning L (the allocator's userdata). */
@@ -58,10 +55,25 @@ int shim_thread_enter(lua_State *L, lua_State *co);
 void shim_thread_leave(lua_State *L);
 
 /* setmetatable, getmetatable and rawset that keep __gc and __mode out of metatables for good
-   (SandboxMetatable.c), and the check lantern_call runs after each call: 0 when no watched
-   metatable gained a __mode, otherwise 1 with the field removed (the state must be discarded). */
+   (SandboxMetatable.c). */
 void shim_install_metatables(lua_State *L);
-int shim_weak_metatable_found(lantern_state *state);
+
+/* The refusal for a key that must never be written into a metatable (__gc, __mode), or NULL. */
+const char *shim_forbidden_field(lua_State *L, int key);
+
+/* Marks a metatable the host made (scripts never reach it, and its __newindex, if any, refuses the
+   forbidden fields): a table it belongs to counts as guarded, and its metatable as protected. */
+void shim_mark_host_metatable(lua_State *L, int metatable);
+
+/* Pushes the metatable the script gave the value at `index` and returns 1, or pushes nothing and
+   returns 0 (none, or only the hidden guard). */
+int shim_user_metatable(lua_State *L, int index);
+
+/* Proxies for metatables that have a metatable of their own (SandboxInheritance.c): whether the
+   metatable at `metatable` is a proxy (then the script's metatable it stands for is pushed), and
+   making (or retargeting) the table's proxy so that it stands for the table at `metatable`. */
+int shim_proxied_metatable(lua_State *L, int metatable);
+void shim_set_proxied_metatable(lua_State *L, int table, int metatable);
 
 /* The sandbox's replacement libraries, each installed into the already opened standard one. */
 void shim_install_coroutine(lua_State *L);

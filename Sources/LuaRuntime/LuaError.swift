@@ -15,9 +15,6 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
         case timeLimit
         /// The state's heap reached its limit.
         case memoryLimit
-        /// The script wrote something the sandbox forbids where only a check after the call sees it
-        /// (a `__mode` written into a metatable that has a metatable of its own).
-        case forbidden
         /// A value could not be copied between Lua and Swift (a cyclic table, a function key, bad UTF-8).
         case conversion
     }
@@ -35,7 +32,7 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isLimit: Bool { kind == .timeLimit || kind == .memoryLimit }
 
     /// Whether the state that raised this must be discarded, never reused (design.md rule 7).
-    public var discardsState: Bool { isLimit || kind == .forbidden }
+    public var discardsState: Bool { isLimit }
 
     static func conversion(_ message: String) -> LuaError { LuaError(kind: .conversion, message: message) }
 }

@@ -49,6 +49,21 @@ public final class LuaFloorState {
         }
     }
 
+    /// Runs `source` in plain Lua (a `luaL_newstate` with the standard libraries, no sandbox) and
+    /// returns its first result: the reference the sandbox's behaviour is compared against.
+    public static func evaluate(_ source: String) throws -> LuaValue {
+        guard let L = lantern_floor_state_new() else { throw LuaError(kind: .memory, message: "not enough memory for a Lua state") }
+        defer { lantern_floor_state_close(L) }
+        let stack = LuaStack(L: L)
+        let loaded = source.utf8CString.withUnsafeBufferPointer { buffer in
+            luaL_loadbufferx(L, buffer.baseAddress, buffer.count - 1, "=main.lua", "t")
+        }
+        guard loaded == LUA_OK, lua_pcallk(L, 0, 1, 0, 0, nil) == LUA_OK else {
+            throw LuaError(kind: .runtime, message: (try? stack.readString(at: -1)) ?? "the chunk failed")
+        }
+        return try stack.read(at: -1)
+    }
+
     /// The floor's event table, read back into Swift (to check the bench builds the same one).
     public static func eventTable() throws -> LuaValue {
         guard let L = lantern_floor_state_new() else { throw LuaError(kind: .memory, message: "not enough memory for a Lua state") }

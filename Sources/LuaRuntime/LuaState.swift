@@ -217,7 +217,6 @@ public final class LuaState {
             let kind: LuaError.Kind = switch Int(limit) {
             case LANTERN_LIMIT_TIME: .timeLimit
             case LANTERN_LIMIT_MEMORY: .memoryLimit
-            case LANTERN_LIMIT_FORBIDDEN: .forbidden
             default: Self.kind(of: status)
             }
             throw LuaError(kind: kind, message: popError())

@@ -13,9 +13,6 @@ enum {
     LANTERN_LIMIT_NONE = 0,
     LANTERN_LIMIT_TIME = 1,
     LANTERN_LIMIT_MEMORY = 2,
-    /// The script made a metatable weak (`__mode`) by writing into it after `setmetatable`:
-    /// the call failed and the state must be discarded like after a limit.
-    LANTERN_LIMIT_FORBIDDEN = 3,
 };
 
 /// LUA_REGISTRYINDEX, which Swift cannot import (it is a macro expression).

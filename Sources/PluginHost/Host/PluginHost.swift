@@ -239,8 +239,7 @@ public final class PluginHost: @unchecked Sendable {
         }
     }
 
-    /// Records the invocation in the ledger and the status; a state that hit a limit (or wrote a
-    /// forbidden field only seen after the call) is replaced.
+    /// Records the invocation in the ledger and the status; a state that hit a limit is replaced.
     func finish(_ invocation: Invocation, of instance: PluginInstance, in slot: PluginSlot,
                         failure: Error?, elapsed: Duration) throws {
         let message = failure.map { String(describing: $0) }
