@@ -35,4 +35,34 @@ struct TransactionMemoTests {
         }
         #expect(try tenant.customerCount() == 0)
     }
+
+    @Test("relationships renamed, moved or added inside a transaction are what the next customers get")
+    func relationshipWritesInsideTransaction() throws {
+        let tenant = try TestTenant()
+        try tenant.crm.store.transaction { _ in
+            #expect(try tenant.customer(relationship: nil).relationship == "Mới")   // the memo has the list now
+            let new = try #require(try tenant.crm.relationships.list(by: tenant.admin).first { $0.name == "Mới" })
+            try tenant.crm.relationships.update(new.id, name: "Mới tiếp nhận", by: tenant.admin)
+            #expect(try tenant.customer(relationship: "Mới tiếp nhận").relationship == "Mới tiếp nhận")
+            #expect(crmError { try tenant.customer(relationship: "Mới") } == .invalid(field: "relationship", reason: "unknown relationship \"Mới\""))
+            let closed = try #require(try tenant.crm.relationships.list(by: tenant.admin).first { $0.name == "Chốt" })
+            _ = try tenant.crm.relationships.move(closed.id, to: 1, by: tenant.admin)
+            #expect(try tenant.customer(relationship: nil).relationship == "Chốt")
+            _ = try tenant.crm.relationships.create(name: "Báo giá", by: tenant.admin)
+            #expect(try tenant.customer(relationship: "Báo giá").relationship == "Báo giá")
+        }
+    }
+
+    @Test("a user created inside a transaction can own the next customer, with its department")
+    func userCreatedInsideTransaction() throws {
+        let tenant = try TestTenant()
+        try tenant.crm.store.transaction { _ in
+            #expect(crmError { try tenant.customer(owner: "newbie") } == .invalid(field: "owner", reason: "unknown user \"newbie\""))
+            try tenant.crm.directory.createDepartment(name: "Marketing", by: tenant.admin)
+            try tenant.crm.directory.createUser(login: "newbie", department: "Marketing", role: "staff", by: tenant.admin)
+            let customer = try tenant.customer(owner: "newbie")
+            #expect(customer.owner == "newbie" && customer.department == "Marketing")
+            #expect(try tenant.crm.customers.get(customer.id, by: tenant.admin) == customer)
+        }
+    }
 }

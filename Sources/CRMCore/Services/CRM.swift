@@ -104,7 +104,7 @@ struct Operation {
 
     /// The user with `login`, or an `invalid` error naming the field the login came from.
     func user(login: String, field: String) throws -> User {
-        guard let user = try tx.user(login: login) else {
+        guard let user = try tx.memo.user(login: login, resolve: { try tx.user(login: login) }) else {
             throw CRMError.invalid(field: field, reason: "unknown user \"\(login)\"")
         }
         return user
@@ -113,7 +113,7 @@ struct Operation {
     /// The active relationship named `name`.
     func relationship(named name: String, field: String = "relationship") throws -> Relationship {
         let wanted = TextRules.normalize(name)
-        guard let relationship = try tx.relationships(deleted: false).first(where: { $0.name == wanted }) else {
+        guard let relationship = try activeRelationships().first(where: { $0.name == wanted }) else {
             throw CRMError.invalid(field: field, reason: "unknown relationship \"\(name)\"")
         }
         return relationship
@@ -138,9 +138,19 @@ struct Operation {
 
     /// The tenant's first relationship, which customers without one get.
     func firstRelationship() throws -> Relationship {
-        guard let first = try tx.relationships(deleted: false).first else {
+        guard let first = try activeRelationships().first else {
             throw CRMError.ruleRefused("the tenant has no relationship; create one first")
         }
         return first
+    }
+
+    /// The active relationships in their order, read once per top-level transaction.
+    func activeRelationships() throws -> [Relationship] {
+        try tx.memo.relationships { try tx.relationships(deleted: false) }
+    }
+
+    /// The name of the department with `id` (a user's), read once per top-level transaction.
+    func departmentName(_ id: Int64) throws -> String? {
+        try tx.memo.departmentName(id) { try tx.departments() }
     }
 }

@@ -10,14 +10,14 @@ public struct CustomerService: Sendable {
     public func create(_ input: NewCustomer, by identity: Identity) throws -> Customer {
         try crm.perform(identity) { op in
             try op.principal.require(.customersCreate)
-            let ownerId: Int64?
+            let owner: User?
             switch input.owner {
-            case .creator: ownerId = op.principal.user.id
-            case .nobody: ownerId = nil
+            case .creator: owner = op.principal.user
+            case .nobody: owner = nil
             case .user(let login):
-                let owner = try op.user(login: login, field: "owner")
-                if owner.id != op.principal.user.id { try op.principal.require(.customersAssign) }
-                ownerId = owner.id
+                let user = try op.user(login: login, field: "owner")
+                if user.id != op.principal.user.id { try op.principal.require(.customersAssign) }
+                owner = user
             }
             if !input.viewers.isEmpty || !input.sharedWith.isEmpty { try op.principal.require(.customersShare) }
             let code = try op.newCode(input.code, prefix: "KH", counter: "customer_code", entity: "customer") {
@@ -25,16 +25,25 @@ public struct CustomerService: Sendable {
             }
             let relationship = try input.relationship.map { try op.relationship(named: $0) } ?? op.firstRelationship()
             let referrer = try input.referrer.map { try op.readableCustomer($0) }
+            let viewers = try users(input.viewers, field: "viewers", op)
+            let sharedWith = try users(input.sharedWith, field: "shared_with", op)
             var row = CustomerRow(
                 code: code, name: try TextRules.required(input.name, field: "name", max: 200),
                 phone: try TextRules.phone(input.phone), email: try TextRules.email(input.email),
-                relationshipId: relationship.id, ownerId: ownerId,
-                viewerIds: try userIds(input.viewers, field: "viewers", op), sharedWithIds: try userIds(input.sharedWith, field: "shared_with", op),
+                relationshipId: relationship.id, ownerId: owner?.id,
+                viewerIds: viewers.map(\.id), sharedWithIds: sharedWith.map(\.id),
                 referrerId: referrer?.id, points: try Self.points(input.points),
                 source: try TextRules.optional(input.source, field: "source", max: 100),
                 createdAt: op.now, updatedAt: op.now, fields: try CustomFields.validated(input.fields))
             row.id = try op.tx.insertCustomer(row)
-            let customer = try op.snapshot(row.id)
+            // Everything the snapshot names is known here: no need to read the row back.
+            let customer = Customer(
+                id: row.id, code: row.code, name: row.name, phone: row.phone, email: row.email,
+                relationship: relationship.name, owner: owner?.login,
+                department: try owner?.departmentId.flatMap { try op.departmentName($0) },
+                viewers: Self.loginsInStoreOrder(viewers), sharedWith: Self.loginsInStoreOrder(sharedWith),
+                referrer: row.referrerId, points: row.points, source: row.source, createdAt: row.createdAt,
+                updatedAt: row.updatedAt, lastOrderAt: nil, fields: row.fields, deletedAt: nil)
             try op.audit("customer.create", entity: "customer", id: row.id, before: nil, after: customer.snapshot)
             try op.publish(.customerCreated, customer: customer)
             if let referrer { try op.publish(.customerReferred, customer: customer, referrer: try op.snapshot(referrer.id)) }
@@ -325,7 +334,18 @@ public struct CustomerService: Sendable {
     }
 
     private func userIds(_ logins: [String], field: String, _ op: Operation) throws -> [Int64] {
-        Self.unique(try logins.map { try op.user(login: $0, field: field).id })
+        try users(logins, field: field, op).map(\.id)
+    }
+
+    /// The users named by `logins`, each once, in the order given.
+    private func users(_ logins: [String], field: String, _ op: Operation) throws -> [User] {
+        var seen = Set<Int64>()
+        return try logins.map { try op.user(login: $0, field: field) }.filter { seen.insert($0.id).inserted }
+    }
+
+    /// Logins ordered as the store lists them in a snapshot (by their bytes, as SQLite compares text).
+    private static func loginsInStoreOrder(_ users: [User]) -> [String] {
+        users.map(\.login).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     private static func points(_ value: Int64) throws -> Int64 {

@@ -1,19 +1,53 @@
 /// What one top-level transaction resolved once and may reuse until it ends, shared by its
-/// savepoints: who each identity is (user, role, permissions, departments). A store makes one
-/// per top-level transaction, and forgets it when a savepoint rolls back or the directory
-/// (users, roles, departments) is written, so nothing stale is ever reused.
+/// savepoints: who each identity is (user, role, permissions, departments), users by login, the
+/// active relationships and the departments' names. A store makes one per top-level transaction,
+/// and forgets it when a savepoint rolls back or the directory (users, roles, departments) or a
+/// relationship is written, so nothing stale is ever reused. An import of thousands of rows thus
+/// looks each owner and relationship up once, not once per row.
 public final class TransactionMemo {
     var principals: [Identity: Principal] = [:]
+    private var usersByLogin: [String: User] = [:]
+    private var activeRelationships: [Relationship]?
+    private var departmentNames: [Int64: String]?
 
     public init() {}
 
     /// Forgets everything resolved so far.
-    public func forget() { principals.removeAll() }
+    public func forget() {
+        principals.removeAll()
+        usersByLogin.removeAll()
+        activeRelationships = nil
+        departmentNames = nil
+    }
 
     func principal(_ identity: Identity, resolve: () throws -> Principal) rethrows -> Principal {
         if let known = principals[identity] { return known }
         let principal = try resolve()
         principals[identity] = principal
         return principal
+    }
+
+    /// The user with `login`; an unknown login is looked up again next time (it may be created).
+    func user(login: String, resolve: () throws -> User?) rethrows -> User? {
+        if let known = usersByLogin[login] { return known }
+        let user = try resolve()
+        if let user { usersByLogin[login] = user }
+        return user
+    }
+
+    /// The active relationships in their order.
+    func relationships(resolve: () throws -> [Relationship]) rethrows -> [Relationship] {
+        if let known = activeRelationships { return known }
+        let relationships = try resolve()
+        activeRelationships = relationships
+        return relationships
+    }
+
+    /// The name of the department with `id`, or nil when there is none.
+    func departmentName(_ id: Int64, resolve: () throws -> [Department]) rethrows -> String? {
+        if let known = departmentNames { return known[id] }
+        let names = Dictionary(try resolve().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        departmentNames = names
+        return names[id]
     }
 }

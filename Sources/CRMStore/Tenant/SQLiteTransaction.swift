@@ -110,11 +110,13 @@ final class SQLiteTransaction: StoreTransaction {
     // MARK: Relationships
 
     func insertRelationship(name: String, color: String, description: String?, position: Int) throws -> Relationship {
+        memo.forget()
         try db.cachedStatement(sql: "INSERT INTO relationships (name, color, description, position) VALUES (?, ?, ?, ?)").execute(arguments: [name, color, description, position])
         return Relationship(id: db.lastInsertedRowID, name: name, color: color, description: description, position: position, deletedAt: nil)
     }
 
     func updateRelationship(_ relationship: Relationship) throws {
+        memo.forget()
         try db.cachedStatement(sql: "UPDATE relationships SET name = ?, color = ?, description = ?, position = ?, deleted_at = ? WHERE id = ?").execute(arguments: [relationship.name, relationship.color, relationship.description, relationship.position,
                                    relationship.deletedAt, relationship.id])
     }
