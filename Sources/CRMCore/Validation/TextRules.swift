@@ -6,7 +6,23 @@ enum TextRules {
     /// Unicode NFC with surrounding white space removed, so "Đã liên hệ" typed in any
     /// normalisation form is stored, compared and returned as the same bytes.
     static func normalize(_ text: String) -> String {
-        text.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Foundation's NFC and trimming are slow on Linux, and most text needs neither: an import
+        // passes every cell of every row through here.
+        let composed = isComposed(text) ? text : text.precomposedStringWithCanonicalMapping
+        guard let first = composed.unicodeScalars.first, let last = composed.unicodeScalars.last,
+              isWhitespace(first) || isWhitespace(last) else { return composed }
+        return composed.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether `text` is certainly NFC already: every scalar is below U+0300 (no combining marks)
+    /// or one of Vietnamese's precomposed letters (U+1EA0–U+1EF9), which NFC produces itself.
+    static func isComposed(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0.value < 0x300 || (0x1EA0...0x1EF9).contains($0.value) }
+    }
+
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return scalar == " " || (0x09...0x0D).contains(scalar.value) }
+        return CharacterSet.whitespacesAndNewlines.contains(scalar)
     }
 
     /// A required text: not empty after trimming, at most `max` characters.
@@ -61,13 +77,14 @@ enum TextRules {
     /// A phone number: digits, spaces and `+ - . ( )`, with at least 3 digits.
     static func phone(_ text: String?) throws -> String? {
         guard let value = try optional(text, field: "phone", max: 32) else { return nil }
-        let allowed = CharacterSet(charactersIn: "0123456789 +-.()")
-        guard value.unicodeScalars.allSatisfy(allowed.contains),
-              value.filter(\.isNumber).count >= 3 else {
+        let digits = value.utf8.count { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        guard value.utf8.allSatisfy({ Self.phoneBytes.contains($0) }), digits >= 3 else {
             throw CRMError.invalid(field: "phone", reason: "\"\(value)\" is not a phone number")
         }
         return value
     }
+
+    private static let phoneBytes = Set("0123456789 +-.()".utf8)
 
     /// A `#RRGGBB` color.
     static func color(_ text: String) throws -> String {
@@ -80,13 +97,17 @@ enum TextRules {
     }
 
     private static func checkLength(_ value: String, field: String, max: Int) throws {
-        guard value.count <= max else {
-            throw CRMError.invalid(field: field, reason: "must be at most \(max) characters (got \(value.count))")
-        }
+        // No more bytes than allowed characters means no more characters either (the cheap check).
+        guard value.utf8.count > max, value.count > max else { return }
+        throw CRMError.invalid(field: field, reason: "must be at most \(max) characters (got \(value.count))")
     }
 
     private static func checkNoControlCharacters(_ value: String, field: String) throws {
-        guard !value.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) && $0 != "\n" }) else {
+        let isControl = { (scalar: Unicode.Scalar) in
+            // Printable ASCII is the common case; the character set is slow to ask.
+            (0x20..<0x7F).contains(scalar.value) ? false : CharacterSet.controlCharacters.contains(scalar) && scalar != "\n"
+        }
+        guard !value.unicodeScalars.contains(where: isControl) else {
             throw CRMError.invalid(field: field, reason: "must not contain control characters")
         }
     }

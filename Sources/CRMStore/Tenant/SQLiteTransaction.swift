@@ -148,7 +148,7 @@ final class SQLiteTransaction: StoreTransaction {
             INSERT INTO audit_log (at, actor, source, action, entity, entity_id, before, after)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [entry.at, entry.actor, entry.source.rawValue, entry.action, entry.entity, entry.entityId,
-                             try entry.before.map(JSONText.encode), try entry.after.map(JSONText.encode)])
+                             try entry.before.map(SnapshotJSON.text), try entry.after.map(SnapshotJSON.text)])
     }
 
     func auditEntries(entity: String?, entityId: Int64?, limit: Int) throws -> [AuditEntry] {

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import CRMCore
+
+/// The fast paths of `TextRules.normalize` must agree with Foundation's NFC and trimming, which
+/// they skip only when those would change nothing.
+@Suite("Text rules")
+struct TextRulesTests {
+    @Test("normalize agrees with Foundation's NFC and trimming", arguments: [
+        "Đã liên hệ", "Đa\u{0303} lie\u{0302}n he\u{0323}\u{0302}", "  Nguyễn Gia Khương ", "\tKhách\n", "\u{00A0}Mới\u{2003}",
+        "\u{2028}x", "plain", "", "   ", "a\u{0301}", "ﬁ ligature", "한국어", "\u{1100}\u{1161}", "Å", "A\u{030A}", "\u{212B}",
+        "Ω \u{2126}", "x\u{0085}", "Ứng Dụng Ưu Đãi", "ở đây", "\u{1E9B}\u{0323}",
+    ])
+    func normalizeAgreesWithFoundation(_ text: String) {
+        let reference = text.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        let normalized = TextRules.normalize(text)
+        #expect(Array(normalized.unicodeScalars) == Array(reference.unicodeScalars))
+    }
+
+    @Test("phones: digits, spaces and + - . ( ), at least three digits", arguments: [
+        ("0901 234 567", true), ("+84 (90) 123-45.67", true), ("12", false), ("09O1234567", false), ("٠١٢٣٤", false), ("090１234", false),
+    ])
+    func phones(_ text: String, _ valid: Bool) {
+        #expect(((try? TextRules.phone(text)) != nil) == valid)
+    }
+
+    @Test("lengths count characters, not bytes")
+    func lengths() throws {
+        #expect(try TextRules.required(String(repeating: "ệ", count: 200), field: "name", max: 200).count == 200)
+        #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 characters (got 201)")) {
+            try TextRules.required(String(repeating: "a", count: 201), field: "name", max: 200)
+        }
+    }
+}
