@@ -55,10 +55,7 @@ public final class SQLiteTenantStore: TenantStore {
                 let memo = memos.current ?? TransactionMemo()
                 let transaction = SQLiteTransaction(db, memo: memo)
                 do {
-                    try db.inSavepoint {
-                        result = try body(transaction)
-                        return .commit
-                    }
+                    result = try Self.savepoint(db) { try body(transaction) }
                 } catch {
                     memo.forget()   // it may have seen what the savepoint rolled back
                     throw error
@@ -76,6 +73,28 @@ public final class SQLiteTenantStore: TenantStore {
             guard let value = result else { throw DatabaseError(message: "transaction ended without a result") }
             return value
         }
+    }
+}
+
+extension SQLiteTenantStore {
+    /// `body` in a savepoint of the running transaction, rolled back when it throws. GRDB's
+    /// `inSavepoint` compiles its three statements on every call; a hook runs in a savepoint and
+    /// so does every service call it makes, so these come from the connection's statement cache
+    /// (GRDB still sees each one execute and keeps its transaction bookkeeping).
+    static func savepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.cachedStatement(sql: "SAVEPOINT lantern").execute()
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            // Roll back, then release: rolling back alone leaves the savepoint on SQLite's stack.
+            // Should that fail too (an aborted transaction), the body's error is the one to see.
+            try? db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT lantern").execute()
+            try? db.cachedStatement(sql: "RELEASE SAVEPOINT lantern").execute()
+            throw error
+        }
+        try db.cachedStatement(sql: "RELEASE SAVEPOINT lantern").execute()
+        return value
     }
 }
 

@@ -15,13 +15,12 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
-        var result: T?
-        try db.inSavepoint {
-            result = try body()
-            return .commit
+        do {
+            return try SQLiteTenantStore.savepoint(db, body)
+        } catch {
+            memo.forget()   // it may have seen what the savepoint rolled back
+            throw error
         }
-        guard let value = result else { throw DatabaseError(message: "savepoint ended without a result") }
-        return value
     }
 
     // MARK: Settings
