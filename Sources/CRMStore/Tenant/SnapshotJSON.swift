@@ -18,7 +18,7 @@ enum SnapshotJSON {
 
     private static func write(_ value: SnapshotValue, key: String, into output: inout String) throws {
         switch value {
-        case .string(let text): writeString(text, into: &output)
+        case .string(let text): JSONWriting.appendString(text, to: &output)
         case .integer(let number): output += String(number)
         case .double(let number):
             guard number.isFinite else { throw NotFinite(key: key) }
@@ -35,34 +35,11 @@ enum SnapshotJSON {
             output += "{"
             for (index, name) in fields.keys.sorted().enumerated() {
                 if index > 0 { output += "," }
-                writeString(name, into: &output)
+                JSONWriting.appendString(name, to: &output)
                 output += ":"
                 try write(fields[name]!, key: name, into: &output)
             }
             output += "}"
         }
-    }
-
-    private static func writeString(_ text: String, into output: inout String) {
-        output += "\""
-        // Most text needs no escaping at all: copy it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output += text
-        } else {
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": output += "\\\""
-                case "\\": output += "\\\\"
-                case "\n": output += "\\n"
-                case "\r": output += "\\r"
-                case "\t": output += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
     }
 }
