@@ -24,6 +24,15 @@ struct TextRulesTests {
         #expect(((try? TextRules.phone(text)) != nil) == valid)
     }
 
+    @Test("e-mail addresses: one @ with text on both sides, a dot inside the domain, no spaces", arguments: [
+        ("khuong@example.vn", true), ("khương@ví-dụ.vn", true), ("a@b.c", true), ("@example.vn", false), ("a@example", false),
+        ("a@.example.vn", false), ("a@example.vn.", false), ("a@@example.vn", false), ("a@b@example.vn", false),
+        ("khuong @example.vn", false), ("khuong", false),
+    ])
+    func emails(_ text: String, _ valid: Bool) {
+        #expect(((try? TextRules.email(text)) != nil) == valid)
+    }
+
     @Test("lengths count characters, not bytes")
     func lengths() throws {
         #expect(try TextRules.required(String(repeating: "ệ", count: 200), field: "name", max: 200).count == 200)

@@ -66,9 +66,13 @@ enum TextRules {
     /// An e-mail address: one `@` with text on both sides and a dot in the domain, no spaces.
     static func email(_ text: String?) throws -> String? {
         guard let value = try optional(text, field: "email", max: 254) else { return nil }
-        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-              !parts[1].hasSuffix("."), !value.contains(" ") else {
+        // On the bytes: String's split and contains compare whole characters, slowly.
+        let bytes = Array(value.utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "@"))
+        let domain = at.map { bytes[($0 + 1)...] } ?? []
+        guard let at, at > 0, !domain.contains(UInt8(ascii: "@")), domain.contains(UInt8(ascii: ".")),
+              domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: "."),
+              !bytes.contains(UInt8(ascii: " ")) else {
             throw CRMError.invalid(field: "email", reason: "\"\(value)\" is not an e-mail address")
         }
         return value

@@ -72,15 +72,21 @@ extension SQLiteTransaction {
     }
 
     func customerRow(id: Int64) throws -> CustomerRow? {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM customers WHERE id = ?"), arguments: [id]) else { return nil }
+        // Columns by position: every write and every hook's reach check reads a row, and GRDB's
+        // lookup by name lowercases the name each time.
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
+            SELECT id, code, name, phone, email, relationship_id, owner_id, referrer_id, points, source,
+                   created_at, updated_at, last_order_at, fields, deleted_at
+            FROM customers WHERE id = ?
+            """), arguments: [id]) else { return nil }
         return CustomerRow(
-            id: row["id"], code: row["code"], name: row["name"], phone: row["phone"], email: row["email"],
-            relationshipId: row["relationship_id"], ownerId: row["owner_id"],
+            id: row[0], code: row[1], name: row[2], phone: row[3], email: row[4],
+            relationshipId: row[5], ownerId: row[6],
             viewerIds: try Int64.fetchAll(try db.cachedStatement(sql: "SELECT user_id FROM customer_viewers WHERE customer_id = ? ORDER BY user_id"), arguments: [id]),
             sharedWithIds: try Int64.fetchAll(try db.cachedStatement(sql: "SELECT user_id FROM customer_shares WHERE customer_id = ? ORDER BY user_id"), arguments: [id]),
-            referrerId: row["referrer_id"], points: row["points"], source: row["source"], createdAt: row["created_at"],
-            updatedAt: row["updated_at"], lastOrderAt: row["last_order_at"], fields: try JSONText.decode(row["fields"]),
-            deletedAt: row["deleted_at"])
+            referrerId: row[7], points: row[8], source: row[9], createdAt: row[10],
+            updatedAt: row[11], lastOrderAt: row[12], fields: try JSONText.fields(from: row[13]),
+            deletedAt: row[14])
     }
 
     func customer(id: Int64) throws -> Customer? {
@@ -115,7 +121,7 @@ extension SQLiteTransaction {
                 relationship: row["relationship_name"], owner: row["owner_login"], department: row["department_name"],
                 viewers: viewers[id] ?? [], sharedWith: shares[id] ?? [], referrer: row["referrer_id"], points: row["points"],
                 source: row["source"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-                lastOrderAt: row["last_order_at"], fields: try JSONText.decode(row["fields"]), deletedAt: row["deleted_at"])
+                lastOrderAt: row["last_order_at"], fields: try JSONText.fields(from: row["fields"]), deletedAt: row["deleted_at"])
         }
     }
 

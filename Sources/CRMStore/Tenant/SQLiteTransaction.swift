@@ -206,6 +206,11 @@ enum JSONText {
         fields.isEmpty ? "{}" : try encode(fields)
     }
 
+    /// Custom fields from their stored text; most customers have none, which needs no decoder.
+    static func fields(from text: String) throws -> [String: FieldValue] {
+        text == "{}" ? [:] : try decode(text)
+    }
+
     static func decode<T: Decodable>(_ text: String) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
