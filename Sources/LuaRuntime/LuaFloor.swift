@@ -18,13 +18,11 @@ public final class LuaFloorState {
         guard let L = lantern_floor_state_new() else { throw LuaError(kind: .memory, message: "not enough memory for a Lua state") }
         self.L = L
         let stack = LuaStack(L: L)
-        let loaded = source.utf8CString.withUnsafeBufferPointer { buffer in
-            luaL_loadbufferx(L, buffer.baseAddress, buffer.count - 1, "=floor", "t")
-        }
-        guard loaded == LUA_OK, lua_pcallk(L, 0, 1, 0, 0, nil) == LUA_OK else {
-            let message = (try? stack.readString(at: -1)) ?? "the floor's chunk failed"
+        do {
+            try Self.run(source, chunkName: "floor", in: L)
+        } catch {
             lantern_floor_state_close(L)
-            throw LuaError(kind: .runtime, message: message)
+            throw error
         }
         stack.pushString(name)
         lua_rawget(L, -2)
@@ -54,14 +52,18 @@ public final class LuaFloorState {
     public static func evaluate(_ source: String) throws -> LuaValue {
         guard let L = lantern_floor_state_new() else { throw LuaError(kind: .memory, message: "not enough memory for a Lua state") }
         defer { lantern_floor_state_close(L) }
-        let stack = LuaStack(L: L)
+        try run(source, chunkName: "main.lua", in: L)
+        return try LuaStack(L: L).read(at: -1)
+    }
+
+    /// Loads `source` as text and runs it, leaving its first result on the stack.
+    private static func run(_ source: String, chunkName: String, in L: OpaquePointer) throws {
         let loaded = source.utf8CString.withUnsafeBufferPointer { buffer in
-            luaL_loadbufferx(L, buffer.baseAddress, buffer.count - 1, "=main.lua", "t")
+            luaL_loadbufferx(L, buffer.baseAddress, buffer.count - 1, "=" + chunkName, "t")
         }
         guard loaded == LUA_OK, lua_pcallk(L, 0, 1, 0, 0, nil) == LUA_OK else {
-            throw LuaError(kind: .runtime, message: (try? stack.readString(at: -1)) ?? "the chunk failed")
+            throw LuaError(kind: .runtime, message: (try? LuaStack(L: L).readString(at: -1)) ?? "the chunk \(chunkName) failed")
         }
-        return try stack.read(at: -1)
     }
 
     /// The floor's event table, read back into Swift (to check the bench builds the same one).

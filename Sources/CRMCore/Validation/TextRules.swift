@@ -8,21 +8,13 @@ enum TextRules {
     static func normalize(_ text: String) -> String {
         // Foundation's NFC and trimming are slow on Linux, and most text needs neither: an import
         // passes every cell of every row through here.
-        let composed = isComposed(text) ? text : text.precomposedStringWithCanonicalMapping
-        guard let first = composed.unicodeScalars.first, let last = composed.unicodeScalars.last,
-              isWhitespace(first) || isWhitespace(last) else { return composed }
-        return composed.trimmingCharacters(in: .whitespacesAndNewlines)
+        (isComposed(text) ? text : text.precomposedStringWithCanonicalMapping).whitespaceTrimmed
     }
 
     /// Whether `text` is certainly NFC already: every scalar is below U+0300 (no combining marks)
     /// or one of Vietnamese's precomposed letters (U+1EA0–U+1EF9), which NFC produces itself.
     static func isComposed(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy { $0.value < 0x300 || (0x1EA0...0x1EF9).contains($0.value) }
-    }
-
-    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.isASCII { return scalar == " " || (0x09...0x0D).contains(scalar.value) }
-        return CharacterSet.whitespacesAndNewlines.contains(scalar)
     }
 
     /// A required text: not empty after trimming, at most `max` characters.
@@ -114,5 +106,22 @@ enum TextRules {
         guard !value.unicodeScalars.contains(where: isControl) else {
             throw CRMError.invalid(field: field, reason: "must not contain control characters")
         }
+    }
+}
+
+extension String {
+    /// The text without surrounding white space and newlines, as Foundation's
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` gives it. That is slow on Linux and
+    /// most text (every cell of an import) has nothing to trim, so it is asked only when an end
+    /// is white space.
+    public var whitespaceTrimmed: String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last,
+              Self.isWhitespace(first) || Self.isWhitespace(last) else { return self }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return scalar == " " || (0x09...0x0D).contains(scalar.value) }
+        return CharacterSet.whitespacesAndNewlines.contains(scalar)
     }
 }

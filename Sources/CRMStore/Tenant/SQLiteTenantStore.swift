@@ -59,14 +59,8 @@ public final class SQLiteTenantStore: TenantStore {
         try writer.unsafeReentrantWrite { db in
             var result: T?
             if db.isInsideTransaction {
-                let memo = memos.current ?? TransactionMemo()
-                let transaction = SQLiteTransaction(db, memo: memo)
-                do {
-                    result = try Self.savepoint(db) { try body(transaction) }
-                } catch {
-                    memo.forget()   // it may have seen what the savepoint rolled back
-                    throw error
-                }
+                let transaction = SQLiteTransaction(db, memo: memos.current ?? TransactionMemo())
+                result = try transaction.savepoint { try body(transaction) }
             } else {
                 let memo = TransactionMemo()
                 memos.current = memo

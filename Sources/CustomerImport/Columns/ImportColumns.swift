@@ -1,5 +1,4 @@
 import CRMCore
-import Foundation
 
 /// Where each customer field and each custom field sits in a file's rows, decided once from the
 /// header: known names map to customer fields, every other named column becomes a custom field.
@@ -46,18 +45,8 @@ struct ImportColumns {
     /// The trimmed text of `column` in `row`, or nil when the file lacks the column or the cell is blank.
     func text(_ column: CustomerColumn, in row: ImportRow) -> String? {
         guard let index = known[column], index < row.cells.count else { return nil }
-        let text = Self.trimmed(row.cells[index].text)
+        let text = row.cells[index].text.whitespaceTrimmed
         return text.isEmpty ? nil : text
-    }
-
-    /// `text` without surrounding white space; Foundation's trimming is slow on Linux and most
-    /// cells have nothing to trim, so it is asked only when an end is white space.
-    static func trimmed(_ text: String) -> String {
-        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
-        let isSpace = { (scalar: Unicode.Scalar) in
-            scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : CharacterSet.whitespacesAndNewlines.contains(scalar)
-        }
-        return isSpace(first) || isSpace(last) ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
     }
 
     /// The row's non-blank custom fields, typed as the file typed them (CSV cells are text).
@@ -65,7 +54,7 @@ struct ImportColumns {
         var result: [String: FieldValue] = [:]
         for (name, index) in custom where index < row.cells.count && !row.cells[index].isBlank {
             switch row.cells[index] {
-            case .text(let text): result[name] = .string(Self.trimmed(text))
+            case .text(let text): result[name] = .string(text.whitespaceTrimmed)
             case .bool(let value): result[name] = .bool(value)
             case .number(let raw):
                 if let integer = Int64(ImportCell.number(raw).text) { result[name] = .integer(integer) }
