@@ -281,6 +281,9 @@ struct SandboxEnvironmentTests {
             #expect(error?.message.hasPrefix("main.lua:1:") == true, "\(write): \(String(describing: error))")
         }
         #expect(try lua.run("return getmetatable(config)") == "read-only")
+        // One used as a script's metatable is still the host's: it reads the same and stays read-only.
+        #expect(try lua.run("local o = setmetatable({}, config.support) return #config.support .. config.support[2] .. tostring(o.x)") == "2binhnil")
+        #expect(lua.failure(of: "config.support.__mode = 'k'")?.message == "main.lua:1: attempt to modify a read-only table")
     }
 
     @Test("host functions get exact values and raise their errors at the caller's line")
