@@ -65,4 +65,24 @@ struct TransactionMemoTests {
             #expect(try tenant.crm.customers.get(customer.id, by: tenant.admin) == customer)
         }
     }
+
+    @Test("codes drawn inside a transaction follow on, and a code rolled back with its savepoint is drawn again")
+    func countersInsideTransaction() throws {
+        let tenant = try TestTenant()
+        let codes: [String] = try tenant.crm.store.transaction { _ in
+            var codes = [try tenant.customer().code, try tenant.customer().code]   // the second from the remembered value
+            do {
+                try tenant.crm.store.transaction { _ in
+                    codes.append(try tenant.customer().code)
+                    throw Refused()
+                }
+            } catch is Refused {}
+            codes.append(try tenant.customer().code)
+            return codes
+        }
+        #expect(codes == ["KH000001", "KH000002", "KH000003", "KH000003"])
+        // A new transaction reads the counter the last one committed.
+        #expect(try tenant.customer().code == "KH000004")
+        #expect(try tenant.customerCount() == 4)
+    }
 }

@@ -41,19 +41,24 @@ struct Principal {
 
     /// Whether the customer is within reach for reading: owned, viewed, shared, or in scope.
     func canRead(_ row: CustomerRow, in tx: any StoreTransaction) throws -> Bool {
-        if role.scope == .all { return true }
-        if row.ownerId == user.id || row.viewerIds.contains(user.id) || row.sharedWithIds.contains(user.id) { return true }
-        return try ownedWithinDepartment(row, in: tx)
+        let listsUser = row.viewerIds.contains(user.id) || row.sharedWithIds.contains(user.id)
+        return try canRead(CustomerReach(ownerId: row.ownerId, isDeleted: row.deletedAt != nil, listsUser: listsUser), in: tx)
+    }
+
+    /// The same decision from a customer's reach alone (see `StoreTransaction.customerReach`).
+    func canRead(_ reach: CustomerReach, in tx: any StoreTransaction) throws -> Bool {
+        if role.scope == .all || reach.ownerId == user.id || reach.listsUser { return true }
+        return try ownedWithinDepartment(reach.ownerId, in: tx)
     }
 
     /// Whether the customer may be changed: viewers and shares read only.
     func canWrite(_ row: CustomerRow, in tx: any StoreTransaction) throws -> Bool {
         if role.scope == .all || row.ownerId == user.id { return true }
-        return try ownedWithinDepartment(row, in: tx)
+        return try ownedWithinDepartment(row.ownerId, in: tx)
     }
 
-    private func ownedWithinDepartment(_ row: CustomerRow, in tx: any StoreTransaction) throws -> Bool {
-        guard role.scope == .department, let ownerId = row.ownerId,
+    private func ownedWithinDepartment(_ ownerId: Int64?, in tx: any StoreTransaction) throws -> Bool {
+        guard role.scope == .department, let ownerId,
               let departmentId = try tx.user(id: ownerId)?.departmentId else { return false }
         return departmentIds.contains(departmentId)
     }

@@ -80,6 +80,21 @@ public struct Customer: Sendable, Equatable, Codable {
     }
 }
 
+/// What decides whether a user reaches a customer, read without the rest of its row: reach
+/// checks run for every hook delivery and every read, and a whole row costs three queries.
+public struct CustomerReach: Sendable, Equatable {
+    public var ownerId: Int64?
+    public var isDeleted: Bool
+    /// Whether the user asked about is among the customer's viewers or shares.
+    public var listsUser: Bool
+
+    public init(ownerId: Int64?, isDeleted: Bool, listsUser: Bool) {
+        self.ownerId = ownerId
+        self.isDeleted = isDeleted
+        self.listsUser = listsUser
+    }
+}
+
 /// A customer as stored: references by id. Services build and change these; the store
 /// turns them into `Customer` snapshots with names.
 public struct CustomerRow: Sendable, Equatable {

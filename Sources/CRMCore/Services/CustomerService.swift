@@ -55,8 +55,8 @@ public struct CustomerService: Sendable {
     public func get(_ id: Int64, by identity: Identity) throws -> Customer? {
         try crm.performReading(identity) { op in
             try op.principal.require(.customersRead)
-            guard let row = try op.tx.customerRow(id: id), row.deletedAt == nil,
-                  try op.principal.canRead(row, in: op.tx) else { return nil }
+            guard let reach = try op.tx.customerReach(id: id, userId: op.principal.user.id), !reach.isDeleted,
+                  try op.principal.canRead(reach, in: op.tx) else { return nil }
             return try op.tx.customer(id: id)
         }
     }
@@ -65,9 +65,9 @@ public struct CustomerService: Sendable {
     /// `customers.read`). Cheaper than `get`: no snapshot is built.
     public func isReadable(_ id: Int64, by identity: Identity) throws -> Bool {
         try crm.performReading(identity) { op in
-            guard op.principal.permissions.contains(.customersRead), let row = try op.tx.customerRow(id: id),
-                  row.deletedAt == nil else { return false }
-            return try op.principal.canRead(row, in: op.tx)
+            guard op.principal.permissions.contains(.customersRead),
+                  let reach = try op.tx.customerReach(id: id, userId: op.principal.user.id), !reach.isDeleted else { return false }
+            return try op.principal.canRead(reach, in: op.tx)
         }
     }
 

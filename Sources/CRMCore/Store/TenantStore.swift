@@ -55,6 +55,8 @@ public protocol StoreTransaction: AnyObject {
     func insertCustomer(_ row: CustomerRow) throws -> Int64
     func updateCustomer(_ row: CustomerRow) throws
     func customerRow(id: Int64) throws -> CustomerRow?
+    /// The customer's owner, whether it is deleted and whether `userId` views or shares it.
+    func customerReach(id: Int64, userId: Int64) throws -> CustomerReach?
     func customer(id: Int64) throws -> Customer?
     func findCustomers(_ query: CustomerQuery) throws -> [Customer]
     /// Sale revenue of a customer over all time (cancelled orders excluded).

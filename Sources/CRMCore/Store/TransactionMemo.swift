@@ -1,6 +1,6 @@
 /// What one top-level transaction resolved once and may reuse until it ends, shared by its
 /// savepoints: who each identity is (user, role, permissions, departments), users by login, the
-/// active relationships and the departments' names. A store makes one per top-level transaction,
+/// active relationships, the departments' names and the counters' values. A store makes one per top-level transaction,
 /// and forgets it when a savepoint rolls back or the directory (users, roles, departments) or a
 /// relationship is written, so nothing stale is ever reused. An import of thousands of rows thus
 /// looks each owner and relationship up once, not once per row.
@@ -9,6 +9,8 @@ public final class TransactionMemo {
     private var usersByLogin: [String: User] = [:]
     private var activeRelationships: [Relationship]?
     private var departmentNames: [Int64: String]?
+    /// The value each named counter holds now, as this transaction last wrote it.
+    private var counters: [String: Int64] = [:]
 
     public init() {}
 
@@ -18,7 +20,15 @@ public final class TransactionMemo {
         usersByLogin.removeAll()
         activeRelationships = nil
         departmentNames = nil
+        counters.removeAll()
     }
+
+    /// The value counter `name` holds now, when this transaction has written it before: the
+    /// next code is then one plain update away, not an upsert that reads the value back.
+    public func counter(_ name: String) -> Int64? { counters[name] }
+
+    /// Remembers the value the transaction just wrote to counter `name`.
+    public func remember(counter name: String, value: Int64) { counters[name] = value }
 
     func principal(_ identity: Identity, resolve: () throws -> Principal) rethrows -> Principal {
         if let known = principals[identity] { return known }

@@ -44,7 +44,8 @@ extension SQLiteTransaction {
                              row.points, row.source, try JSONText.fields(row.fields), row.createdAt, row.updatedAt,
                              row.lastOrderAt, row.deletedAt])
         let id = db.lastInsertedRowID
-        try replaceAccessLists(customerId: id, viewers: row.viewerIds, shares: row.sharedWithIds)
+        // A new customer has no lists yet: only the ids given are written (most have none).
+        try insertAccessLists(customerId: id, viewers: row.viewerIds, shares: row.sharedWithIds)
         return id
     }
 
@@ -57,6 +58,15 @@ extension SQLiteTransaction {
                              row.points, row.source, try JSONText.fields(row.fields), row.createdAt, row.updatedAt,
                              row.lastOrderAt, row.deletedAt, row.id])
         try replaceAccessLists(customerId: row.id, viewers: row.viewerIds, shares: row.sharedWithIds)
+    }
+
+    private func insertAccessLists(customerId: Int64, viewers: [Int64], shares: [Int64]) throws {
+        for userId in viewers {
+            try db.cachedStatement(sql: "INSERT INTO customer_viewers (customer_id, user_id) VALUES (?, ?)").execute(arguments: [customerId, userId])
+        }
+        for userId in shares {
+            try db.cachedStatement(sql: "INSERT INTO customer_shares (customer_id, user_id) VALUES (?, ?)").execute(arguments: [customerId, userId])
+        }
     }
 
     private func replaceAccessLists(customerId: Int64, viewers: [Int64], shares: [Int64]) throws {
@@ -87,6 +97,16 @@ extension SQLiteTransaction {
             referrerId: row[7], points: row[8], source: row[9], createdAt: row[10],
             updatedAt: row[11], lastOrderAt: row[12], fields: try JSONText.fields(from: row[13]),
             deletedAt: row[14])
+    }
+
+    func customerReach(id: Int64, userId: Int64) throws -> CustomerReach? {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
+            SELECT owner_id, deleted_at IS NOT NULL,
+                   EXISTS (SELECT 1 FROM customer_viewers WHERE customer_id = c.id AND user_id = ?1)
+                   OR EXISTS (SELECT 1 FROM customer_shares WHERE customer_id = c.id AND user_id = ?1)
+            FROM customers c WHERE id = ?2
+            """), arguments: [userId, id]) else { return nil }
+        return CustomerReach(ownerId: row[0], isDeleted: row[1], listsUser: row[2])
     }
 
     func customer(id: Int64) throws -> Customer? {

@@ -34,11 +34,21 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func nextCounterValue(_ name: String) throws -> Int64 {
-        try Int64.fetchOne(try db.cachedStatement(sql: """
+        // The transaction holds the write lock, so a value it wrote stays current until it ends
+        // (or a savepoint rolls back, which forgets the memo): an import then pays one plain
+        // UPDATE per code instead of an upsert read back through RETURNING.
+        if let current = memo.counter(name) {
+            try db.cachedStatement(sql: "UPDATE counters SET value = ? WHERE name = ?").execute(arguments: [current + 1, name])
+            memo.remember(counter: name, value: current + 1)
+            return current + 1
+        }
+        let value = try Int64.fetchOne(try db.cachedStatement(sql: """
             INSERT INTO counters (name, value) VALUES (?, 1)
             ON CONFLICT(name) DO UPDATE SET value = value + 1
             RETURNING value
             """), arguments: [name]) ?? 1
+        memo.remember(counter: name, value: value)
+        return value
     }
 
     // MARK: Directory
