@@ -132,4 +132,30 @@ struct CSVImportTests {
             try CustomerImporter(crm: fixture.crm, login: "xem").run(try ImportTable.read(Array("name\nA\n".utf8), fileName: "p.csv"), fileName: "p.csv")
         }
     }
+
+    @Test("CSV fields: quotes escaped, spanning lines, text after a closing quote, quotes inside plain fields, every line ending")
+    func csvFields() throws {
+        let text = "\u{FEFF}name,note\r"                          // line 1, lone CR
+            + "\"Lê \"\"Bé\"\"\",\"một\r\nhai\rba\"\n"          // lines 2-4: "" is a quote; CRLF and CR inside count
+            + "Ngô 5\"2,\"x\"y\r\n"                            // line 5: a plain field's quote; text after a closing quote
+            + "Trâm,\n"                                          // line 6: trailing empty field
+            + "\n"                                               // line 7: blank, left out
+            + "Út,\"\""                                         // line 8: an empty quoted field, no final line break
+        let table = try ImportTable.read(Array(text.utf8), fileName: "f.csv")
+        #expect(table.header == ["name", "note"])
+        #expect(table.rows == [
+            ImportRow(line: 2, cells: [.text("Lê \"Bé\""), .text("một\r\nhai\rba")]),
+            ImportRow(line: 5, cells: [.text("Ngô 5\"2"), .text("xy")]),
+            ImportRow(line: 6, cells: [.text("Trâm"), .text("")]),
+            ImportRow(line: 8, cells: [.text("Út"), .text("")]),
+        ])
+    }
+
+    @Test("a quoted field never closed refuses the file with the line it opens on")
+    func unclosedQuote() throws {
+        let text = "name,note\nAn,ok\nBình,\"chưa đóng\nCúc,x\n"
+        #expect(throws: ImportFileError(file: "q.csv", problem: "line 3: a quoted field starts here and is never closed")) {
+            try ImportTable.read(Array(text.utf8), fileName: "q.csv")
+        }
+    }
 }
