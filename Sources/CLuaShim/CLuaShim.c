@@ -233,6 +233,7 @@ lantern_state *lantern_state_new(size_t memory_limit) {
     /* Opening the libraries allocates: do it protected, so running out of memory is an error, not a panic. */
     lua_pushcfunction(state->L, open_libraries);
     if (lua_pcall(state->L, 0, 0, 0) != LUA_OK) { lua_close(state->L); free(state); return NULL; }
+    lua_gc(state->L, LUA_GCGEN, 0, 0);
     return state;
 }
 

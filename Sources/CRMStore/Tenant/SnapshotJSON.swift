@@ -10,36 +10,35 @@ enum SnapshotJSON {
     }
 
     static func text(_ object: [String: SnapshotValue]) throws -> String {
-        var output = ""
-        output.reserveCapacity(256)
+        var output = JSONWriting(capacity: 512)
         try write(.object(object), key: "", into: &output)
-        return output
+        return output.text
     }
 
-    private static func write(_ value: SnapshotValue, key: String, into output: inout String) throws {
+    private static func write(_ value: SnapshotValue, key: String, into output: inout JSONWriting) throws {
         switch value {
-        case .string(let text): JSONWriting.appendString(text, to: &output)
-        case .integer(let number): output += String(number)
+        case .string(let text): output.appendString(text)
+        case .integer(let number): output.append(number)
         case .double(let number):
             guard number.isFinite else { throw NotFinite(key: key) }
-            output += number.description
-        case .bool(let flag): output += flag ? "true" : "false"
+            output.appendRaw(number.description)
+        case .bool(let flag): output.append(flag ? "true" : "false")
         case .array(let items):
-            output += "["
+            output.append("[")
             for (index, item) in items.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(",") }
                 try write(item, key: key, into: &output)
             }
-            output += "]"
+            output.append("]")
         case .object(let fields):
-            output += "{"
-            for (index, name) in fields.keys.sorted().enumerated() {
-                if index > 0 { output += "," }
-                JSONWriting.appendString(name, to: &output)
-                output += ":"
-                try write(fields[name]!, key: name, into: &output)
+            output.append("{")
+            for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { output.append(",") }
+                output.appendString(field.key)
+                output.append(":")
+                try write(field.value, key: field.key, into: &output)
             }
-            output += "}"
+            output.append("}")
         }
     }
 }

@@ -35,32 +35,37 @@ enum JobPayload {
     /// Written by hand in the shape `Stored` decodes (`{"t":[{"k":…,"v":…}]}`): a plugin that
     /// schedules a job per new customer made Foundation's encoder a tenth of an import's time.
     static func encode(_ payload: LuaTable, function: String) throws -> String {
-        var output = ""
-        output.reserveCapacity(64)
+        var output = JSONWriting(capacity: 128)
         try write(.table(payload), function: function, into: &output)
-        return output
+        return output.text
     }
 
-    private static func write(_ value: LuaValue, function: String, into output: inout String) throws {
+    private static func write(_ value: LuaValue, function: String, into output: inout JSONWriting) throws {
         switch value {
         case .string(let text):
-            output += "{\"s\":"
-            JSONWriting.appendString(text, to: &output)
-            output += "}"
-        case .integer(let integer): output += "{\"i\":\(integer)}"
-        case .number(let number): output += "{\"n\":\(number.bitPattern)}"
-        case .boolean(let flag): output += flag ? "{\"b\":true}" : "{\"b\":false}"
+            output.append("{\"s\":")
+            output.appendString(text)
+            output.append("}")
+        case .integer(let integer):
+            output.append("{\"i\":")
+            output.append(integer)
+            output.append("}")
+        case .number(let number):
+            output.append("{\"n\":")
+            output.appendRaw(String(number.bitPattern))
+            output.append("}")
+        case .boolean(let flag): output.append(flag ? "{\"b\":true}" : "{\"b\":false}")
         case .table(let table):
-            output += "{\"t\":["
+            output.append("{\"t\":[")
             // In the order of the table's dictionary: the text is not canonical, only decoded back.
             for (index, entry) in table.entries.enumerated() {
-                output += index == 0 ? "{\"k\":" : ",{\"k\":"
+                output.append(index == 0 ? "{\"k\":" : ",{\"k\":")
                 try write(entry.key, function: function, into: &output)
-                output += ",\"v\":"
+                output.append(",\"v\":")
                 try write(entry.value, function: function, into: &output)
-                output += "}"
+                output.append("}")
             }
-            output += "]}"
+            output.append("]}")
         default:
             throw BindingError("\(function): a payload holds strings, numbers, booleans and tables, not a \(value.typeName) value")
         }
