@@ -11,6 +11,12 @@ public protocol TenantStore: Sendable {
     /// Runs `body`, which only reads, in a transaction; inside a running transaction it runs
     /// right there, without the savepoint a write would need.
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+
+    /// Runs `body`, which writes, in the running transaction as it stands (no savepoint of its
+    /// own), or in a transaction of its own when none runs. Only for writes whose failure fails
+    /// the caller's whole change anyway, such as an invocation's ledger entry: a savepoint would
+    /// copy every page the write touches into its journal first, for nothing.
+    func writeInPlace<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
 }
 
 /// The operations the services need, within one transaction. Read methods return soft-deleted

@@ -47,6 +47,10 @@ public final class SQLiteTenantStore: TenantStore {
     }
 
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try writeInPlace(body)
+    }
+
+    public func writeInPlace<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try writer.unsafeReentrantWrite { db in
             guard db.isInsideTransaction else { return try transaction(body) }
             return try body(SQLiteTransaction(db, memo: memos.current ?? TransactionMemo()))

@@ -254,7 +254,8 @@ public final class PluginHost: @unchecked Sendable {
         let entry = LedgerEntry(at: crm.clock.now(), plugin: invocation.plugin, version: invocation.version, hook: invocation.hook,
                                 status: failure == nil ? .ok : .error, error: message, durationMilliseconds: milliseconds,
                                 customer: invocation.customer, changes: failure == nil ? invocation.changes : [:])
-        _ = try crm.store.transaction { tx in try tx.appendLedger(entry) }
+        // No savepoint: a failure here throws out of the delivery and fails the change that fired it.
+        _ = try crm.store.writeInPlace { tx in try tx.appendLedger(entry) }
         if discard { restart(slot, after: instance) }
     }
 
