@@ -46,6 +46,12 @@ public final class CRM: Sendable {
         try store.transaction { tx in try body(operation(identity, in: tx)) }
     }
 
+    /// Runs a service call that writes with one statement at most, so is atomic without a
+    /// savepoint: inside a running transaction it runs right there.
+    func performInPlace<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {
+        try store.writeInPlace { tx in try body(operation(identity, in: tx)) }
+    }
+
     /// A call's context in `tx`, the identity resolved once per top-level transaction.
     private func operation(_ identity: Identity, in tx: any StoreTransaction) throws -> Operation {
         let principal = try tx.memo.principal(identity) { try Principal.resolve(identity, in: tx) }

@@ -22,8 +22,8 @@ public struct JobService: Sendable {
     /// job with that key is replaced (its window starts again). Returns the new job.
     public func schedule(handler: String, payload: String, dueAt: Int64, key: String?, by identity: Identity) throws -> Job {
         let plugin = try pluginName(identity, "crm.schedule")
-        return try crm.perform(identity) { op in
-            if let key { _ = try op.tx.cancelPendingJob(plugin: plugin, key: key) }
+        // One statement, atomic by itself: no savepoint around it (a hook schedules once per event).
+        return try crm.performInPlace(identity) { op in
             var job = Job(plugin: plugin, key: key, handler: handler, payload: payload, dueAt: dueAt, createdAt: op.now)
             job.id = try op.tx.insertJob(job)
             return job

@@ -3,8 +3,10 @@ import GRDB
 
 extension SQLiteTransaction {
     func insertJob(_ job: Job) throws -> Int64 {
+        // REPLACE resolves only a clash on plugin_jobs_key (a pending job with the same plugin and
+        // key): no other unique column is written, and every NOT NULL column is given.
         try db.cachedStatement(sql: """
-            INSERT INTO plugin_jobs (plugin, key, handler, payload, due_at, failed_attempts, status, last_error, created_at)
+            INSERT OR REPLACE INTO plugin_jobs (plugin, key, handler, payload, due_at, failed_attempts, status, last_error, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [job.plugin, job.key, job.handler, job.payload, job.dueAt, job.failedAttempts,
                              job.status.rawValue, job.lastError, job.createdAt])
