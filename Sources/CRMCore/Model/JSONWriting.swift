@@ -11,6 +11,7 @@
 /// ```
 public struct JSONWriting {
     private var bytes: [UInt8] = []
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
@@ -23,13 +24,7 @@ public struct JSONWriting {
     }
 
     /// Appends a whole number.
-    public mutating func append(_ number: Int64) {
-        if number >= 0 && number < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(number))
-        } else {
-            bytes.append(contentsOf: String(number).utf8)
-        }
-    }
+    public mutating func append(_ number: Int64) { bytes.append(contentsOf: String(number).utf8) }
 
     /// Appends text as it is, unquoted (a number's description).
     public mutating func appendRaw(_ text: String) { bytes.append(contentsOf: text.utf8) }
@@ -40,15 +35,13 @@ public struct JSONWriting {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
             case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
             case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
             case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
             case ..<0x20:
-                let digits: [UInt8] = Array("0123456789abcdef".utf8)
                 bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+                                          Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0x0F)]])
             default: bytes.append(byte)
             }
         }

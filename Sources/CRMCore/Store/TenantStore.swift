@@ -91,9 +91,8 @@ public protocol StoreTransaction: AnyObject {
     func ledger(plugin: String, limit: Int) throws -> [LedgerEntry]
 
     // Scheduled jobs
-    /// Stores a new job; returns its id.
-    /// Inserts a pending job; one with a key replaces the plugin's pending job with that key in
-    /// the same statement (the old one is deleted, the new one gets a new id).
+    /// Stores a new pending job and returns its id; one with a key replaces the plugin's pending
+    /// job with that key in the same statement (the old one is deleted, the new one gets a new id).
     func insertJob(_ job: Job) throws -> Int64
     /// Rewrites a job's attempts, due time, status and error.
     func updateJob(_ job: Job) throws

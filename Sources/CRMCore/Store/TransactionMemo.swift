@@ -1,8 +1,8 @@
 /// What one top-level transaction resolved once and may reuse until it ends, shared by its
 /// savepoints: who each identity is (user, role, permissions, departments), users by login, the
-/// active relationships, the departments' names and the counters' values. A store makes one per top-level transaction,
-/// and forgets it when a savepoint rolls back or the directory (users, roles, departments) or a
-/// relationship is written, so nothing stale is ever reused. An import of thousands of rows thus
+/// active relationships, the departments' names and the counters' values. A store makes one per
+/// top-level transaction, and forgets it when a savepoint rolls back or the directory (users,
+/// roles, departments) or a relationship is written, so nothing stale is ever reused. An import of thousands of rows thus
 /// looks each owner and relationship up once, not once per row.
 public final class TransactionMemo {
     var principals: [Identity: Principal] = [:]

@@ -61,12 +61,8 @@ extension SQLiteTransaction {
     }
 
     private func insertAccessLists(customerId: Int64, viewers: [Int64], shares: [Int64]) throws {
-        for userId in viewers {
-            try db.cachedStatement(sql: "INSERT INTO customer_viewers (customer_id, user_id) VALUES (?, ?)").execute(arguments: [customerId, userId])
-        }
-        for userId in shares {
-            try db.cachedStatement(sql: "INSERT INTO customer_shares (customer_id, user_id) VALUES (?, ?)").execute(arguments: [customerId, userId])
-        }
+        try insert(viewers, into: "customer_viewers", customerId: customerId)
+        try insert(shares, into: "customer_shares", customerId: customerId)
     }
 
     private func replaceAccessLists(customerId: Int64, viewers: [Int64], shares: [Int64]) throws {
@@ -75,9 +71,14 @@ extension SQLiteTransaction {
                                              arguments: [customerId])
             guard current != ids.sorted() else { continue }
             try db.cachedStatement(sql: "DELETE FROM \(table) WHERE customer_id = ?").execute(arguments: [customerId])
-            for userId in ids {
-                try db.cachedStatement(sql: "INSERT INTO \(table) (customer_id, user_id) VALUES (?, ?)").execute(arguments: [customerId, userId])
-            }
+            try insert(ids, into: table, customerId: customerId)
+        }
+    }
+
+    /// Lists the users in one of a customer's access lists (`customer_viewers` or `customer_shares`).
+    private func insert(_ userIds: [Int64], into table: String, customerId: Int64) throws {
+        for userId in userIds {
+            try db.cachedStatement(sql: "INSERT INTO \(table) (customer_id, user_id) VALUES (?, ?)").execute(arguments: [customerId, userId])
         }
     }
 
