@@ -91,6 +91,28 @@ struct CSVImportTests {
         }
     }
 
+    @Test("a row that fails while writing rolls its batch back and ends the import; earlier batches stand")
+    func failureWhileWritingEndsImport() throws {
+        struct StoreRefused: Error {}
+        let fixture = try ImportFixture()
+        // A subscriber failing on one customer stands in for a store failure after the row's first write.
+        let token = fixture.crm.events.subscribe { event in
+            if event.kind == .customerCreated, event.customer.name == "Khách 4" { throw StoreRefused() }
+        }
+        defer { fixture.crm.events.unsubscribe(token) }
+        var csv = "name\n"
+        for index in 1...6 { csv += "Khách \(index)\n" }
+        var progress: [Int] = []
+        #expect(throws: StoreRefused.self) {
+            try CustomerImporter(crm: fixture.crm, login: "admin", batchSize: 2)
+                .run(try ImportTable.read(Array(csv.utf8), fileName: "f.csv"), fileName: "f.csv") { done, _ in progress.append(done) }
+        }
+        #expect(progress == [2], "the second batch never committed")
+        let customers = try fixture.crm.customers.find(by: fixture.admin)
+        #expect(customers.map(\.name) == ["Khách 1", "Khách 2"])
+        #expect(customers.map(\.code) == ["KH000001", "KH000002"])
+    }
+
     @Test("a referrer column names the referring customer by code; custom fields keep the header as written")
     func referrerAndFields() throws {
         let fixture = try ImportFixture()

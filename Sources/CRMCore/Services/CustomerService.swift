@@ -6,9 +6,12 @@ public struct CustomerService: Sendable {
     /// Creates a customer. Needs `customers.create`; naming another owner needs `customers.assign`,
     /// naming viewers or shares needs `customers.share`. Fires `customer_created` (and
     /// `customer_referred` when a referrer is given).
+    ///
+    /// Every refusal comes before the first write, so the call needs no savepoint of its own
+    /// (`CRM.performCheckingFirst`): an import creates thousands in one transaction.
     @discardableResult
     public func create(_ input: NewCustomer, by identity: Identity) throws -> Customer {
-        try crm.perform(identity) { op in
+        try crm.performCheckingFirst(identity) { op in
             try op.principal.require(.customersCreate)
             let owner: User?
             switch input.owner {
@@ -20,34 +23,37 @@ public struct CustomerService: Sendable {
                 owner = user
             }
             if !input.viewers.isEmpty || !input.sharedWith.isEmpty { try op.principal.require(.customersShare) }
-            let code = try op.newCode(input.code, prefix: "KH", counter: "customer_code", entity: "customer") {
-                try op.tx.customerId(code: $0) != nil
-            }
+            let isTaken = { (code: String) in try op.tx.customerId(code: code) != nil }
+            let givenCode = try input.code.map { try op.checkedCode($0, entity: "customer", isTaken: isTaken) }
             let relationship = try input.relationship.map { try op.relationship(named: $0) } ?? op.firstRelationship()
             let referrer = try input.referrer.map { try op.readableCustomer($0) }
             let viewers = try users(input.viewers, field: "viewers", op)
             let sharedWith = try users(input.sharedWith, field: "shared_with", op)
-            var row = CustomerRow(
-                code: code, name: try TextRules.required(input.name, field: "name", max: 200),
-                phone: try TextRules.phone(input.phone), email: try TextRules.email(input.email),
-                relationshipId: relationship.id, ownerId: owner?.id,
-                viewerIds: viewers.map(\.id), sharedWithIds: sharedWith.map(\.id),
-                referrerId: referrer?.id, points: try Self.points(input.points),
-                source: try TextRules.optional(input.source, field: "source", max: 100),
-                createdAt: op.now, updatedAt: op.now, fields: try CustomFields.validated(input.fields))
-            row.id = try op.tx.insertCustomer(row)
-            // Everything the snapshot names is known here: no need to read the row back.
-            let customer = Customer(
-                id: row.id, code: row.code, name: row.name, phone: row.phone, email: row.email,
-                relationship: relationship.name, owner: owner?.login,
-                department: try owner?.departmentId.flatMap { try op.departmentName($0) },
-                viewers: Self.loginsInStoreOrder(viewers), sharedWith: Self.loginsInStoreOrder(sharedWith),
-                referrer: row.referrerId, points: row.points, source: row.source, createdAt: row.createdAt,
-                updatedAt: row.updatedAt, lastOrderAt: nil, fields: row.fields, deletedAt: nil)
-            try op.audit("customer.create", entity: "customer", id: row.id, before: nil, after: customer.snapshot)
-            try op.publish(.customerCreated, customer: customer)
-            if let referrer { try op.publish(.customerReferred, customer: customer, referrer: try op.snapshot(referrer.id)) }
-            return customer
+            let name = try TextRules.required(input.name, field: "name", max: 200)
+            let phone = try TextRules.phone(input.phone), email = try TextRules.email(input.email)
+            let points = try Self.points(input.points)
+            let source = try TextRules.optional(input.source, field: "source", max: 100)
+            let fields = try CustomFields.validated(input.fields)
+            let department = try owner?.departmentId.flatMap { try op.departmentName($0) }
+            return try op.writing {
+                let code = try givenCode ?? op.generatedCode(prefix: "KH", counter: "customer_code", isTaken: isTaken)
+                var row = CustomerRow(
+                    code: code, name: name, phone: phone, email: email, relationshipId: relationship.id, ownerId: owner?.id,
+                    viewerIds: viewers.map(\.id), sharedWithIds: sharedWith.map(\.id), referrerId: referrer?.id,
+                    points: points, source: source, createdAt: op.now, updatedAt: op.now, fields: fields)
+                row.id = try op.tx.insertCustomer(row)
+                // Everything the snapshot names is known here: no need to read the row back.
+                let customer = Customer(
+                    id: row.id, code: row.code, name: row.name, phone: row.phone, email: row.email,
+                    relationship: relationship.name, owner: owner?.login, department: department,
+                    viewers: Self.loginsInStoreOrder(viewers), sharedWith: Self.loginsInStoreOrder(sharedWith),
+                    referrer: row.referrerId, points: row.points, source: row.source, createdAt: row.createdAt,
+                    updatedAt: row.updatedAt, lastOrderAt: nil, fields: row.fields, deletedAt: nil)
+                try op.audit("customer.create", entity: "customer", id: row.id, before: nil, after: customer.snapshot)
+                try op.publish(.customerCreated, customer: customer)
+                if let referrer { try op.publish(.customerReferred, customer: customer, referrer: try op.snapshot(referrer.id)) }
+                return customer
+            }
         }
     }
 

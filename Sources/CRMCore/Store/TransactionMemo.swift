@@ -11,6 +11,10 @@ public final class TransactionMemo {
     private var departmentNames: [Int64: String]?
     /// The value each named counter holds now, as this transaction last wrote it.
     private var counters: [String: Int64] = [:]
+    /// Set when a change failed after it began writing in place (no savepoint of its own to undo
+    /// what it wrote): the transaction must then roll back whole, never commit. A savepoint that
+    /// rolls back around the failure restores the value it started with.
+    public var abortedChange: Error?
 
     public init() {}
 

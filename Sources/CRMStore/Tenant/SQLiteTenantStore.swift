@@ -71,6 +71,8 @@ public final class SQLiteTenantStore: TenantStore {
                 defer { memos.current = nil }
                 try db.inTransaction(.immediate) {
                     result = try body(SQLiteTransaction(db, memo: memo))
+                    // A change that failed halfway without a savepoint left part of its writes behind.
+                    if let aborted = memo.abortedChange { throw aborted }
                     return .commit
                 }
             }

@@ -15,10 +15,12 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
+        let abortedBefore = memo.abortedChange
         do {
             return try SQLiteTenantStore.savepoint(db, body)
         } catch {
             memo.forget()   // it may have seen what the savepoint rolled back
+            memo.abortedChange = abortedBefore   // what aborted inside was rolled back with it
             throw error
         }
     }

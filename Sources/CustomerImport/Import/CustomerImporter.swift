@@ -8,7 +8,9 @@ import CRMCore
 ///   file's owner column, else by `defaultOwner`, else by the importing user, and fires
 ///   `on_customer_created` with `source = "import"`;
 /// - a bad row is reported with its line and reason and written nowhere; good rows commit in
-///   batches of `batchSize`, each batch in one transaction (each row in a savepoint of it).
+///   batches of `batchSize`, each batch in one transaction. A new customer is checked whole before
+///   anything is written, so a refused row needs no savepoint; a row that fails while writing
+///   (a store failure) rolls its batch back and ends the import with that error.
 ///
 /// ```swift
 /// let table = try ImportTable.read(bytes, fileName: "khach-hang.csv")
@@ -49,8 +51,12 @@ public struct CustomerImporter: Sendable {
         while start < table.rows.count {
             let batch = table.rows[start..<min(start + batchSize, table.rows.count)]
             // Should the batch's commit fail, `run` throws: the report is never seen half-counted.
-            try crm.store.transaction { _ in
-                for row in batch { importRow(row, columns: columns, owners: owners, into: &report) }
+            try crm.store.transaction { tx in
+                for row in batch {
+                    importRow(row, columns: columns, owners: owners, into: &report)
+                    // A row that failed halfway through its writes dooms the batch: stop at once.
+                    if let aborted = tx.memo.abortedChange { throw aborted }
+                }
             }
             start += batch.count
             progress?(start, table.rows.count)
