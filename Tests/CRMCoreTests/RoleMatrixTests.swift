@@ -126,6 +126,10 @@ struct RoleMatrixTests {
                                                    viewers: relation == .viewer ? ["actor"] : [],
                                                    sharedWith: relation == .shared ? ["actor"] : [])
                 if Self.canRead(scope, relation) { expected.append(customer.id) }
+                // What a plugin host asks per event: decided from the snapshot, the same as from the store.
+                let fromSnapshot = try tenant.crm.customers.isReadable(customer, by: .user("actor"))
+                #expect(fromSnapshot == Self.canRead(scope, relation), "snapshot, scope \(scope), \(relation)")
+                #expect(try (tenant.crm.customers.get(customer.id, by: .user("actor")) != nil) == fromSnapshot)
                 _ = try tenant.crm.orders.create(NewOrder(customer: customer.id, total: 1), by: tenant.admin)
             }
             let found = try tenant.crm.customers.find(by: .user("actor")).map(\.id)

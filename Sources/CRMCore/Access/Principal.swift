@@ -51,6 +51,17 @@ struct Principal {
         return try ownedWithinDepartment(reach.ownerId, in: tx)
     }
 
+    /// The same decision from a customer's snapshot, which names its users by login: for a
+    /// snapshot taken in this transaction (an event's), no need to read the customer again.
+    func canRead(_ customer: Customer, in tx: any StoreTransaction) throws -> Bool {
+        let login = user.login
+        if role.scope == .all || customer.owner == login || customer.viewers.contains(login)
+            || customer.sharedWith.contains(login) { return true }
+        guard role.scope == .department, let owner = customer.owner,
+              let departmentId = try tx.memo.user(login: owner, resolve: { try tx.user(login: owner) })?.departmentId else { return false }
+        return departmentIds.contains(departmentId)
+    }
+
     /// Whether the customer may be changed: viewers and shares read only.
     func canWrite(_ row: CustomerRow, in tx: any StoreTransaction) throws -> Bool {
         if role.scope == .all || row.ownerId == user.id { return true }

@@ -67,13 +67,13 @@ public struct CustomerService: Sendable {
         }
     }
 
-    /// Whether `get` would return the customer: active and within the identity's reach (with
-    /// `customers.read`). Cheaper than `get`: no snapshot is built.
-    public func isReadable(_ id: Int64, by identity: Identity) throws -> Bool {
+    /// Whether `get` would return the customer (active and within the identity's reach, with
+    /// `customers.read`), decided from a snapshot taken in the running transaction, such as an
+    /// event's, without reading it again: what a plugin host asks for every event it delivers.
+    public func isReadable(_ customer: Customer, by identity: Identity) throws -> Bool {
         try crm.performReading(identity) { op in
-            guard op.principal.permissions.contains(.customersRead),
-                  let reach = try op.tx.customerReach(id: id, userId: op.principal.user.id), !reach.isDeleted else { return false }
-            return try op.principal.canRead(reach, in: op.tx)
+            guard op.principal.permissions.contains(.customersRead), customer.deletedAt == nil else { return false }
+            return try op.principal.canRead(customer, in: op.tx)
         }
     }
 

@@ -162,7 +162,7 @@ public final class PluginHost: @unchecked Sendable {
         var readableBy: [String: Bool] = [:]   // plugins often share a run_as user: ask once per user
         for slot in targets {
             guard let runAs = lock.withLock({ slot.instance?.manifest.runAs }) else { continue }
-            let readable = try readableBy[runAs] ?? mayRead(event.customer.id, as: runAs)
+            let readable = try readableBy[runAs] ?? mayRead(event.customer, as: runAs)
             readableBy[runAs] = readable
             guard readable else { continue }
             queue.append(PendingEvent(slot: slot, event: event, depth: (cause?.depth ?? 0) + 1, cause: cause?.id))
@@ -175,7 +175,8 @@ public final class PluginHost: @unchecked Sendable {
         }
     }
 
-    private func mayRead(_ customer: Int64, as login: String) throws -> Bool {
+    /// Decided from the event's snapshot, taken in this transaction just now.
+    private func mayRead(_ customer: Customer, as login: String) throws -> Bool {
         do {
             return try crm.customers.isReadable(customer, by: .user(login, source: .plugin))
         } catch is CRMError {
