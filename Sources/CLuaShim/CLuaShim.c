@@ -137,7 +137,9 @@ static void disarm(lantern_state *state) {
         state->armed = 0;
     }
     pthread_mutex_unlock(&watchdog_mutex);
-    lua_sethook(state->L, NULL, 0, 0);
+    /* The watchdog sets the deadline hook only together with time_exceeded (under the mutex, so
+       visible here): a call that kept its time has no hook to clear. */
+    if (atomic_load(&state->time_exceeded)) lua_sethook(state->L, NULL, 0, 0);
 }
 
 int shim_thread_enter(lua_State *L, lua_State *co) {

@@ -27,6 +27,14 @@ public struct LuaArgumentWriter {
     }
 
     public func push(_ text: String) { LuaStack(L: L).pushString(text) }
+    /// Pushes a literal the way C code pushes one (`lua_pushstring`): Lua keeps a small cache of
+    /// the strings it made from C pointers, so a literal pushed on every call is found by its
+    /// address instead of being hashed and interned again. For literals only: their address
+    /// always holds the same NUL-terminated text.
+    public func push(literal text: StaticString) {
+        guard text.hasPointerRepresentation else { return push(text.description) }
+        lua_pushstring(L, UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self))
+    }
     public func push(_ number: Int64) { lua_pushinteger(L, number) }
     public func push(_ number: Double) { lua_pushnumber(L, number) }
     public func push(_ flag: Bool) { lua_pushboolean(L, flag ? 1 : 0) }

@@ -43,9 +43,13 @@ struct SnapshotPushingTests {
         #expect(table["changes"].table?["phone"].table?["to"] == .nil_)
     }
 
-    @Test("every event kind's hook is on_ and its name, and ordinals are distinct")
+    @Test("every event kind's hook is on_ and its name, literal names match the raw ones, and ordinals are distinct")
     func hookNames() {
-        for kind in DomainEvent.Kind.allCases { #expect(kind.hookName == "on_" + kind.rawValue) }
+        for kind in DomainEvent.Kind.allCases {
+            #expect(kind.hookName == "on_" + kind.rawValue)
+            #expect(kind.literalName.description == kind.rawValue)
+        }
+        for source in ChangeSource.allCases { #expect(source.literalName.description == source.rawValue) }
         #expect(Set(DomainEvent.Kind.allCases.map(\.ordinal)).count == DomainEvent.Kind.allCases.count)
     }
 }

@@ -8,9 +8,9 @@ extension LuaSnapshots {
     /// Pushes the event table a hook receives (plugin-api.md section 3).
     static func push(_ event: DomainEvent, _ w: LuaArgumentWriter) {
         w.pushTable(fields: 7)
-        w.push(event.kind.rawValue); w.setField("name")
+        w.push(literal: event.kind.literalName); w.setField("name")
         w.push(event.actor.label); w.setField("actor")
-        w.push(event.actor.source.rawValue); w.setField("source")
+        w.push(literal: event.actor.source.literalName); w.setField("source")
         w.push(event.at); w.setField("at")
         push(event.customer, w); w.setField("customer")
         switch event.kind {
