@@ -35,6 +35,11 @@ struct LuaStack {
     }
 
     func pushString(_ text: String) {
+        // Native strings lend their UTF-8 bytes without a copy; only bridged ones need `withUTF8`'s.
+        let pushed = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in _ = lua_pushlstring(L, chars.baseAddress, chars.count) }
+        }
+        if pushed != nil { return }
         var text = text
         text.withUTF8 { bytes in
             _ = bytes.withMemoryRebound(to: CChar.self) { chars in lua_pushlstring(L, chars.baseAddress, chars.count) }
