@@ -59,7 +59,7 @@ public final class CRM: Sendable {
     /// writes themselves fail (a store failure), what they wrote cannot be undone alone, so the
     /// whole transaction is marked to roll back (`TransactionMemo.abortedChange`).
     func performCheckingFirst<T>(_ identity: Identity, _ body: (Operation) throws -> T) throws -> T {
-        try store.writeInPlace { tx in try body(operation(identity, in: tx)) }
+        try performInPlace(identity, body)   // in place, as a one-statement write; `writing` guards the rest
     }
 
     /// A call's context in `tx`, the identity resolved once per top-level transaction.
