@@ -57,9 +57,8 @@ struct Principal {
         let login = user.login
         if role.scope == .all || customer.owner == login || customer.viewers.contains(login)
             || customer.sharedWith.contains(login) { return true }
-        guard role.scope == .department, let owner = customer.owner,
-              let departmentId = try tx.memo.user(login: owner, resolve: { try tx.user(login: owner) })?.departmentId else { return false }
-        return departmentIds.contains(departmentId)
+        guard let owner = customer.owner else { return false }
+        return try ownerWithinDepartment { try tx.memoizedUser(login: owner)?.departmentId }
     }
 
     /// Whether the customer may be changed: viewers and shares read only.
@@ -69,8 +68,14 @@ struct Principal {
     }
 
     private func ownedWithinDepartment(_ ownerId: Int64?, in tx: any StoreTransaction) throws -> Bool {
-        guard role.scope == .department, let ownerId,
-              let departmentId = try tx.user(id: ownerId)?.departmentId else { return false }
+        guard let ownerId else { return false }
+        return try ownerWithinDepartment { try tx.user(id: ownerId)?.departmentId }
+    }
+
+    /// Whether department scope reaches a customer whose owner sits in the department
+    /// `ownerDepartment` finds (asked only under that scope).
+    private func ownerWithinDepartment(_ ownerDepartment: () throws -> Int64?) rethrows -> Bool {
+        guard role.scope == .department, let departmentId = try ownerDepartment() else { return false }
         return departmentIds.contains(departmentId)
     }
 }

@@ -131,7 +131,7 @@ struct Operation {
 
     /// The user with `login`, or an `invalid` error naming the field the login came from.
     func user(login: String, field: String) throws -> User {
-        guard let user = try tx.memo.user(login: login, resolve: { try tx.user(login: login) }) else {
+        guard let user = try tx.memoizedUser(login: login) else {
             throw CRMError.invalid(field: field, reason: "unknown user \"\(login)\"")
         }
         return user

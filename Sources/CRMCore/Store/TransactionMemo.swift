@@ -2,8 +2,8 @@
 /// savepoints: who each identity is (user, role, permissions, departments), users by login, the
 /// active relationships, the departments' names and the counters' values. A store makes one per
 /// top-level transaction, and forgets it when a savepoint rolls back or the directory (users,
-/// roles, departments) or a relationship is written, so nothing stale is ever reused. An import of thousands of rows thus
-/// looks each owner and relationship up once, not once per row.
+/// roles, departments) or a relationship is written, so nothing stale is ever reused. An import
+/// of thousands of rows thus looks each owner and relationship up once, not once per row.
 public final class TransactionMemo {
     var principals: [Identity: Principal] = [:]
     private var usersByLogin: [String: User] = [:]
@@ -63,5 +63,12 @@ public final class TransactionMemo {
         let names = Dictionary(try resolve().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         departmentNames = names
         return names[id]
+    }
+}
+
+extension StoreTransaction {
+    /// The user with `login`, read once per top-level transaction (see `TransactionMemo`).
+    func memoizedUser(login: String) throws -> User? {
+        try memo.user(login: login) { try user(login: login) }
     }
 }

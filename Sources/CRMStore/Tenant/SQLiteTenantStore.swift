@@ -83,28 +83,6 @@ public final class SQLiteTenantStore: TenantStore {
     }
 }
 
-extension SQLiteTenantStore {
-    /// `body` in a savepoint of the running transaction, rolled back when it throws. GRDB's
-    /// `inSavepoint` compiles its three statements on every call; a hook runs in a savepoint and
-    /// so does every service call it makes, so these come from the connection's statement cache
-    /// (GRDB still sees each one execute and keeps its transaction bookkeeping).
-    static func savepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try db.cachedStatement(sql: "SAVEPOINT lantern").execute()
-        let value: T
-        do {
-            value = try body()
-        } catch {
-            // Roll back, then release: rolling back alone leaves the savepoint on SQLite's stack.
-            // Should that fail too (an aborted transaction), the body's error is the one to see.
-            try? db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT lantern").execute()
-            try? db.cachedStatement(sql: "RELEASE SAVEPOINT lantern").execute()
-            throw error
-        }
-        try db.cachedStatement(sql: "RELEASE SAVEPOINT lantern").execute()
-        return value
-    }
-}
-
 /// Holds the running top-level transaction's memo. Only the database writer's serialized
 /// queue reads or sets it, hence unchecked.
 private final class MemoSlot: @unchecked Sendable {

@@ -32,6 +32,7 @@ enum JobPayload {
 
     /// The text of a payload table; refuses what cannot be stored (functions and the like),
     /// naming the function called.
+    ///
     /// Written by hand in the shape `Stored` decodes (`{"t":[{"k":…,"v":…}]}`): a plugin that
     /// schedules a job per new customer made Foundation's encoder a tenth of an import's time.
     static func encode(_ payload: LuaTable, function: String) throws -> String {
