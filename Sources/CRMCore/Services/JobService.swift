@@ -24,10 +24,29 @@ public struct JobService: Sendable {
         let plugin = try pluginName(identity, "crm.schedule")
         // One statement, atomic by itself: no savepoint around it (a hook schedules once per event).
         return try crm.performInPlace(identity) { op in
-            var job = Job(plugin: plugin, key: key, handler: handler, payload: payload, dueAt: dueAt, createdAt: op.now)
-            job.id = try op.tx.insertJob(job)
+            let job = Job(id: try op.tx.reserveJobId(), plugin: plugin, key: key, handler: handler, payload: payload,
+                          dueAt: dueAt, createdAt: op.now)
+            try op.tx.insertJob(job)
             return job
         }
+    }
+
+    /// The job `schedule` would write, its id reserved, not written yet: for a caller inside a
+    /// transaction that writes it later in that same transaction with `insert` (or drops it).
+    public func prepare(handler: String, payload: String, dueAt: Int64, key: String?, by identity: Identity) throws -> Job {
+        let plugin = try pluginName(identity, "crm.schedule")
+        return try crm.performReading(identity) { op in
+            Job(id: try op.tx.reserveJobId(), plugin: plugin, key: key, handler: handler, payload: payload,
+                dueAt: dueAt, createdAt: op.now)
+        }
+    }
+
+    /// Writes a job `prepare` made, in the transaction it was prepared in: one statement, in place.
+    public func insert(_ job: Job, by identity: Identity) throws {
+        guard try pluginName(identity, "crm.schedule") == job.plugin else {
+            throw CRMError.invalid(field: "job", reason: "a plugin writes only its own jobs, not \(job.plugin)'s")
+        }
+        try crm.performInPlace(identity) { op in try op.tx.insertJob(job) }
     }
 
     /// Cancels the acting plugin's pending job with this id; true when there was one.

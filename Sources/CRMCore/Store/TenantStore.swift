@@ -26,8 +26,15 @@ public protocol StoreTransaction: AnyObject {
     /// The memo of the top-level transaction this one belongs to (savepoints share it).
     var memo: TransactionMemo { get }
 
-    /// Runs `body` in a savepoint; rolled back (and the error rethrown) when it throws.
-    func savepoint<T>(_ body: () throws -> T) throws -> T
+    /// Opens a savepoint that stays open after this call returns, for work spread over several
+    /// calls (a plugin hook's): end it with `release` or `rollback` in the same transaction, after
+    /// every savepoint opened inside it has ended. `savepoint(_:)` is the scoped form.
+    func openSavepoint() throws -> OpenSavepoint
+    /// Keeps what was written since `savepoint` opened, and ends it.
+    func release(_ savepoint: OpenSavepoint) throws
+    /// Undoes what was written since `savepoint` opened, and ends it; the memo forgets what it
+    /// may have learnt meanwhile, and the transaction's abort mark is what it was at the opening.
+    func rollback(_ savepoint: OpenSavepoint)
 
     // Settings
     func setting(_ key: String) throws -> String?
@@ -91,9 +98,12 @@ public protocol StoreTransaction: AnyObject {
     func ledger(plugin: String, limit: Int) throws -> [LedgerEntry]
 
     // Scheduled jobs
-    /// Stores a new pending job and returns its id; one with a key replaces the plugin's pending
-    /// job with that key in the same statement (the old one is deleted, the new one gets a new id).
-    func insertJob(_ job: Job) throws -> Int64
+    /// The highest job id the tenant ever gave (ids are never reused), 0 before the first job.
+    func highestJobId() throws -> Int64
+    /// Stores a new pending job under its id, which must have been reserved in this transaction
+    /// (`reserveJobId`); one with a key replaces the plugin's pending job with that key in the
+    /// same statement (only the new job, with its new id, remains).
+    func insertJob(_ job: Job) throws
     /// Rewrites a job's attempts, due time, status and error.
     func updateJob(_ job: Job) throws
     func deleteJob(id: Int64) throws
@@ -105,4 +115,37 @@ public protocol StoreTransaction: AnyObject {
     /// The pending job due first at or before `time` (by due time, then id), found by index.
     func nextDueJob(at time: Int64, skipping plugins: Set<String>) throws -> Job?
     func jobs(status: Job.Status, plugin: String?) throws -> [Job]
+}
+
+/// A savepoint `StoreTransaction.openSavepoint` opened and has not ended yet.
+public struct OpenSavepoint {
+    /// The transaction's abort mark when it opened (`TransactionMemo.abortedChange`), restored
+    /// when it rolls back: what aborted inside is undone with it.
+    public let abortedBefore: Error?
+
+    public init(abortedBefore: Error?) {
+        self.abortedBefore = abortedBefore
+    }
+}
+
+extension StoreTransaction {
+    /// Runs `body` in a savepoint; rolled back (and the error rethrown) when it throws.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        let savepoint = try openSavepoint()
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            rollback(savepoint)
+            throw error
+        }
+        try release(savepoint)
+        return value
+    }
+
+    /// A new job id, never given before: one more than the highest the tenant or this transaction
+    /// gave. A job is written under an id reserved in its own transaction (`insertJob` checks).
+    public func reserveJobId() throws -> Int64 {
+        try memo.reserveJobId { try highestJobId() }
+    }
 }

@@ -15,6 +15,10 @@ public final class TransactionMemo {
     /// what it wrote): the transaction must then roll back whole, never commit. A savepoint that
     /// rolls back around the failure restores the value it started with.
     public var abortedChange: Error?
+    /// The last job id this transaction reserved. `forget` keeps it: an id once handed out stays
+    /// taken, so a job written later (a hook's, when the hook returns) never shares its id with
+    /// another, and a rolled-back job only leaves a gap.
+    public private(set) var lastJobId: Int64?
 
     public init() {}
 
@@ -33,6 +37,13 @@ public final class TransactionMemo {
 
     /// Remembers the value the transaction just wrote to counter `name`.
     public func remember(counter name: String, value: Int64) { counters[name] = value }
+
+    /// One more than the last id reserved, or than `highest` the first time.
+    func reserveJobId(highest: () throws -> Int64) rethrows -> Int64 {
+        let next = try (lastJobId ?? highest()) + 1
+        lastJobId = next
+        return next
+    }
 
     func principal(_ identity: Identity, resolve: () throws -> Principal) rethrows -> Principal {
         if let known = principals[identity] { return known }

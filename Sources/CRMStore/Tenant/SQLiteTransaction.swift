@@ -14,27 +14,34 @@ final class SQLiteTransaction: StoreTransaction {
         self.memo = memo
     }
 
-    /// `body` in a savepoint, rolled back when it throws. GRDB's `inSavepoint` compiles its three
-    /// statements on every call; a hook runs in a savepoint and so does every service call it
-    /// makes, so these come from the connection's statement cache (GRDB still sees each one
-    /// execute and keeps its transaction bookkeeping).
-    func savepoint<T>(_ body: () throws -> T) throws -> T {
-        let abortedBefore = memo.abortedChange
+    // MARK: Savepoints
+    //
+    // GRDB's `inSavepoint` compiles its three statements on every call; a hook runs in a
+    // savepoint and so does every service call it makes, so these come from the connection's
+    // statement cache (GRDB still sees each one execute and keeps its transaction bookkeeping).
+    // Every savepoint has the same name: SQLite ends the innermost one of that name, and ours
+    // always end innermost first.
+
+    func openSavepoint() throws -> OpenSavepoint {
+        // Outside a transaction SQLite would start one that GRDB does not know about.
+        guard db.isInsideTransaction else { throw DatabaseError(message: "a savepoint opens only inside a transaction") }
+        let savepoint = OpenSavepoint(abortedBefore: memo.abortedChange)
         try db.cachedStatement(sql: "SAVEPOINT lantern").execute()
-        let value: T
-        do {
-            value = try body()
-        } catch {
-            // Roll back, then release: rolling back alone leaves the savepoint on SQLite's stack.
-            // Should that fail too (an aborted transaction), the body's error is the one to see.
-            try? db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT lantern").execute()
-            try? db.cachedStatement(sql: "RELEASE SAVEPOINT lantern").execute()
-            memo.forget()   // it may have seen what the savepoint rolled back
-            memo.abortedChange = abortedBefore   // what aborted inside was rolled back with it
-            throw error
-        }
+        return savepoint
+    }
+
+    func release(_ savepoint: OpenSavepoint) throws {
         try db.cachedStatement(sql: "RELEASE SAVEPOINT lantern").execute()
-        return value
+    }
+
+    func rollback(_ savepoint: OpenSavepoint) {
+        // Roll back, then release: rolling back alone leaves the savepoint on SQLite's stack.
+        // Should that fail too (an aborted transaction), the error that made the caller roll
+        // back is the one to see, and the transaction rolls back whole anyway.
+        try? db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT lantern").execute()
+        try? db.cachedStatement(sql: "RELEASE SAVEPOINT lantern").execute()
+        memo.forget()   // it may have seen what the savepoint rolled back
+        memo.abortedChange = savepoint.abortedBefore   // what aborted inside was rolled back with it
     }
 
     // MARK: Settings

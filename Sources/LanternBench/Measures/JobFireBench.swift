@@ -26,7 +26,7 @@ enum JobFireBench {
         let payload = #"{"t":[{"k":{"s":"customer"},"v":{"i":42}}]}"#
         try crm.store.transaction { tx in
             for i in 0..<count {
-                _ = try tx.insertJob(Job(plugin: "follow-up", key: "follow-up:\(i)", handler: "follow_up", payload: payload,
+                try tx.insertJob(Job(id: try tx.reserveJobId(), plugin: "follow-up", key: "follow-up:\(i)", handler: "follow_up", payload: payload,
                                          dueAt: now - 60, createdAt: now - 120))
             }
         }

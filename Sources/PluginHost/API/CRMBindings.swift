@@ -70,16 +70,24 @@ enum CRMBindings {
             "customers": customers, "relationships": relationships, "orders": orders, "users": users,
             "notify": notify, "now": now, "log": log, "config": .table(plugin.manifest.config),
         ]
-        fields.merge(JobBindings.functions(in: lua, for: plugin, identity: identity(of:calling:))) { first, _ in first }
+        fields.merge(JobBindings.functions(in: lua, for: plugin)) { first, _ in first }
         try lua.setGlobal("crm", .table(LuaTable(fields: fields)), readOnly: true)
     }
 
-    /// The identity of the running invocation; data calls outside one (in main.lua's body) are refused.
+    /// The identity of the running invocation, whose store call comes next (its savepoint opens
+    /// first: `InvocationWrites`); data calls outside one (in main.lua's body) are refused.
     static func identity(of plugin: PluginInstance, calling name: String) throws -> Identity {
+        let invocation = try running(plugin, calling: name)
+        try invocation.writes.enter()
+        return invocation.identity
+    }
+
+    /// The running invocation; data calls outside one (in main.lua's body) are refused.
+    static func running(_ plugin: PluginInstance, calling name: String) throws -> Invocation {
         guard let invocation = plugin.invocation else {
             throw BindingError("\(name) is only available inside a hook or job handler, not while main.lua loads")
         }
-        return invocation.identity
+        return invocation
     }
 
     /// The fields of `crm.customers.update` (errors name `function`); any other key is an error.

@@ -2,14 +2,15 @@ import CRMCore
 import LuaRuntime
 
 /// `crm.schedule`, `crm.cancel` and `crm.jobs` (plugin-api.md section 4): a plugin's own jobs,
-/// written in the invocation's savepoint, so a failing hook schedules nothing.
+/// written in the invocation's savepoint, or when a hook returns (`InvocationWrites`), so a
+/// failing hook schedules nothing.
 enum JobBindings {
-    static func functions(in lua: LuaState, for plugin: PluginInstance,
-                          identity: @escaping (PluginInstance, String) throws -> Identity) -> [String: LuaValue] {
+    static func functions(in lua: LuaState, for plugin: PluginInstance) -> [String: LuaValue] {
+        let identity = CRMBindings.identity(of:calling:)
         let crm = plugin.crm
         let schedule = lua.register { [unowned plugin] values in
             let arguments = LuaArguments(function: "crm.schedule", values: values)
-            let who = try identity(plugin, "crm.schedule")
+            let invocation = try CRMBindings.running(plugin, calling: "crm.schedule")
             let delay = try Delay.seconds(arguments[0], function: "crm.schedule")
             let handler = try arguments.string(1)
             guard plugin.functions.contains(handler) else {
@@ -27,8 +28,8 @@ enum JobBindings {
                 default: throw BindingError("crm.schedule: options.key must be a string, got \(options["key"].typeName)")
                 }
             }
-            let job = try crm.jobs.schedule(handler: handler, payload: try JobPayload.encode(payload, function: "crm.schedule"),
-                                            dueAt: crm.clock.now() + delay, key: key, by: who)
+            let job = try invocation.writes.schedule(handler: handler, payload: try JobPayload.encode(payload, function: "crm.schedule"),
+                                                     dueAt: crm.clock.now() + delay, key: key, by: invocation.identity)
             return [.integer(job.id)]
         }
         let cancel = lua.register { [unowned plugin] values in

@@ -15,8 +15,11 @@ final class Invocation {
     let customer: Int64?
     /// What its writes changed, per customer, field by field from the first `from` to the last `to`.
     var changes: [Int64: [String: FieldChange]] = [:]
+    /// Where its writes go: its savepoint, opened when first needed, and a job waiting to be written.
+    let writes: InvocationWrites
 
-    init(id: Int, plugin: String, version: String, hook: String, depth: Int, identity: Identity, customer: Int64?) {
+    init(id: Int, plugin: String, version: String, hook: String, depth: Int, identity: Identity, customer: Int64?,
+         writes: InvocationWrites) {
         self.id = id
         self.plugin = plugin
         self.version = version
@@ -24,6 +27,7 @@ final class Invocation {
         self.depth = depth
         self.identity = identity
         self.customer = customer
+        self.writes = writes
     }
 
     /// Folds one of its own writes into `changes`.

@@ -69,7 +69,8 @@ extension PluginHost {
         let invocation = Invocation(
             id: nextInvocationId, plugin: manifest.name, version: manifest.version, hook: job.handler, depth: 1,
             identity: .plugin(manifest.name, runAs: manifest.runAs, permissions: manifest.permissions, source: .job),
-            customer: nil)
+            customer: nil,
+            writes: InvocationWrites(crm: crm, deferring: false))   // the handler runs in a savepoint already
         let jobTable: LuaValue = .table(LuaTable(fields: [
             "id": .integer(job.id), "key": job.key.map(LuaValue.string) ?? .nil_, "plugin": .string(job.plugin),
             "due_at": .integer(job.dueAt), "attempt": .integer(Int64(job.attempt)),

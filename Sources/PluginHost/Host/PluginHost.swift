@@ -189,14 +189,17 @@ public final class PluginHost: @unchecked Sendable {
         let slot = pending.slot
         guard let instance = lock.withLock({ slot.instance }) else { return }
         let event = pending.event
-        let invocation = makeInvocation(of: instance, for: event, depth: pending.depth)
+        // Inside the change's transaction: the hook's savepoint opens when it first reaches the store.
+        let invocation = makeInvocation(of: instance, for: event, depth: pending.depth, deferringWrites: true)
         running = invocation
         let clock = ContinuousClock()
         let started = clock.now
         var failure: Error?
         do {
-            try crm.store.transaction { _ in try call(instance, with: event, for: invocation) }
+            try call(instance, with: event, for: invocation)
+            try invocation.writes.finish()
         } catch {
+            invocation.writes.abandon()
             failure = error
             // What its writes caused was rolled back with them.
             queue.removeAll { $0.cause == invocation.id }
@@ -205,11 +208,12 @@ public final class PluginHost: @unchecked Sendable {
         try finish(invocation, of: instance, in: slot, failure: failure, elapsed: clock.now - started)
     }
 
-    private func makeInvocation(of instance: PluginInstance, for event: DomainEvent, depth: Int) -> Invocation {
+    private func makeInvocation(of instance: PluginInstance, for event: DomainEvent, depth: Int, deferringWrites: Bool) -> Invocation {
         nextInvocationId += 1
         return Invocation(
             id: nextInvocationId, plugin: instance.manifest.name, version: instance.manifest.version, hook: event.kind.hookName,
-            depth: depth, identity: instance.identity, customer: event.customer.id)
+            depth: depth, identity: instance.identity, customer: event.customer.id,
+            writes: InvocationWrites(crm: crm, deferring: deferringWrites))
     }
 
     /// Runs the hook with the event's table: the Lua half of an invocation, no store involved.
@@ -229,7 +233,8 @@ public final class PluginHost: @unchecked Sendable {
             throw PluginLoadError(file: folder.appendingPathComponent(name).path, problem: "plugin '\(name)' is not loaded")
         }
         guard instance.hasHook(for: event.kind) else { return }
-        let invocation = makeInvocation(of: instance, for: event, depth: 1)
+        // Outside any transaction: each call the hook makes runs in a transaction of its own.
+        let invocation = makeInvocation(of: instance, for: event, depth: 1, deferringWrites: false)
         running = invocation
         defer { running = nil }
         do {
