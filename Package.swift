@@ -92,7 +92,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
-        .testTarget(name: "CRMCoreTests", dependencies: ["CRMCore", "CRMStore"]),
+        .testTarget(name: "CRMCoreTests", dependencies: ["CRMCore", "CRMStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CRMCore", "CRMStore", "LuaRuntime"]),
         .testTarget(name: "CustomerImportTests", dependencies: ["CustomerImport", "CRMCore", "CRMStore", "PluginHost",
                                                                  .product(name: "ZIPFoundation", package: "ZIPFoundation")]),

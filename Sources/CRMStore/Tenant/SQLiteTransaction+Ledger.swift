@@ -3,13 +3,15 @@ import GRDB
 
 extension SQLiteTransaction {
     func appendLedger(_ entry: LedgerEntry) throws -> Int64 {
+        // The event's customer's changes go in the entry's own row; other customers it changed get
+        // a row each in plugin_ledger_customers (schema v4).
         try db.cachedStatement(sql: """
-            INSERT INTO plugin_ledger (at, plugin, version, hook, status, error, duration_ms, customer_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO plugin_ledger (at, plugin, version, hook, status, error, duration_ms, customer_id, changes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [entry.at, entry.plugin, entry.version, entry.hook, entry.status.rawValue, entry.error,
-                             entry.durationMilliseconds, entry.customer])
+                             entry.durationMilliseconds, entry.customer, try Self.changesText(entry.customer.flatMap { entry.changes[$0] })])
         let id = db.lastInsertedRowID
-        for customer in entry.customers {
+        for customer in entry.customers where customer != entry.customer {
             try db.cachedStatement(sql: "INSERT INTO plugin_ledger_customers (entry_id, customer_id, changes) VALUES (?, ?, ?)").execute(arguments: [id, customer, try Self.changesText(entry.changes[customer])])
         }
         return id
@@ -22,16 +24,21 @@ extension SQLiteTransaction {
     }
 
     func ledger(customerId: Int64, limit: Int) throws -> [LedgerEntry] {
+        // Listed as the event's customer (the entry's own row) or as another customer it changed.
         let rows = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT * FROM (
-                SELECT l.*, c.customer_id AS listed_customer, c.changes
+                SELECT id, at, plugin, version, hook, status, error, duration_ms, customer_id, changes AS listed_changes
+                FROM plugin_ledger WHERE customer_id = ?1
+                UNION ALL
+                SELECT l.id, l.at, l.plugin, l.version, l.hook, l.status, l.error, l.duration_ms, l.customer_id, c.changes
                 FROM plugin_ledger_customers c JOIN plugin_ledger l ON l.id = c.entry_id
-                WHERE c.customer_id = ? ORDER BY c.entry_id DESC LIMIT ?
+                WHERE c.customer_id = ?1
+                ORDER BY id DESC LIMIT ?2
             ) ORDER BY id
             """), arguments: [customerId, limit])
         return try rows.map { row in
             var entry = Self.ledgerEntry(row)
-            let changes: [String: FieldChange] = try JSONText.decode(row["changes"])
+            let changes: [String: FieldChange] = try JSONText.decode(row["listed_changes"])
             entry.changes = changes.isEmpty ? [:] : [customerId: changes]
             return entry
         }
@@ -43,6 +50,10 @@ extension SQLiteTransaction {
             """), arguments: [plugin, limit])
         return try rows.map { row in
             var entry = Self.ledgerEntry(row)
+            if let customer = entry.customer {
+                let changes: [String: FieldChange] = try JSONText.decode(row["changes"])
+                if !changes.isEmpty { entry.changes[customer] = changes }
+            }
             for listed in try Row.fetchAll(try db.cachedStatement(sql: "SELECT customer_id, changes FROM plugin_ledger_customers WHERE entry_id = ?"),
                                            arguments: [entry.id]) {
                 let changes: [String: FieldChange] = try JSONText.decode(listed["changes"])
