@@ -45,6 +45,8 @@ let package = Package(
             dependencies: [
                 "CRMCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the few hot statements stepped without GRDB's argument boxing.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

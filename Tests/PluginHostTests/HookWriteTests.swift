@@ -127,8 +127,20 @@ struct HookWriteTests {
         }
         #expect(throws: (any Error).self) { try tenant.crm.store.transaction { tx in try tx.insertJob(job(reserved)) } }
         #expect(throws: (any Error).self) { try tenant.crm.store.transaction { tx in try tx.insertJob(job(reserved + 1)) } }
-        let next = try tenant.crm.store.transaction { tx in try tx.reserveJobId() }
+        // A clash on the id is an error that names it, never a silent replacement; the statement
+        // stays usable after it.
+        let next = try tenant.crm.store.transaction { tx in
+            let id = try tx.reserveJobId()
+            try tx.insertJob(job(id))
+            do {
+                try tx.insertJob(job(id))
+                Issue.record("a second job under id \(id) was written")
+            } catch {
+                #expect(String(describing: error).contains("UNIQUE constraint failed: plugin_jobs.id"), "\(error)")
+            }
+            return id
+        }
         #expect(next == reserved + 1)
-        #expect(try tenant.crm.jobs.jobs(status: .pending).map(\.id) == [reserved])
+        #expect(try tenant.crm.jobs.jobs(status: .pending).map(\.id) == [reserved, next])
     }
 }

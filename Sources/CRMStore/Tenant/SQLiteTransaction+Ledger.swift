@@ -5,11 +5,15 @@ extension SQLiteTransaction {
     func appendLedger(_ entry: LedgerEntry) throws -> Int64 {
         // The event's customer's changes go in the entry's own row; other customers it changed get
         // a row each in plugin_ledger_customers (schema v4).
-        try db.cachedStatement(sql: """
+        let changes = try Self.changesText(entry.customer.flatMap { entry.changes[$0] })
+        try executeDirect("""
             INSERT INTO plugin_ledger (at, plugin, version, hook, status, error, duration_ms, customer_id, changes)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [entry.at, entry.plugin, entry.version, entry.hook, entry.status.rawValue, entry.error,
-                             entry.durationMilliseconds, entry.customer, try Self.changesText(entry.customer.flatMap { entry.changes[$0] })])
+            """) { row in
+            row.bind(entry.at); row.bind(entry.plugin); row.bind(entry.version); row.bind(entry.hook)
+            row.bind(entry.status.rawValue); row.bind(entry.error); row.bind(entry.durationMilliseconds)
+            row.bind(entry.customer); row.bind(changes)
+        }
         let id = db.lastInsertedRowID
         for customer in entry.customers where customer != entry.customer {
             try db.cachedStatement(sql: "INSERT INTO plugin_ledger_customers (entry_id, customer_id, changes) VALUES (?, ?, ?)").execute(arguments: [id, customer, try Self.changesText(entry.changes[customer])])
