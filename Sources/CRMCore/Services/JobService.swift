@@ -42,11 +42,12 @@ public struct JobService: Sendable {
     }
 
     /// Writes a job `prepare` made, in the transaction it was prepared in: one statement, in place.
+    /// `prepare` resolved the identity in that transaction already, so it is not resolved again.
     public func insert(_ job: Job, by identity: Identity) throws {
         guard try pluginName(identity, "crm.schedule") == job.plugin else {
             throw CRMError.invalid(field: "job", reason: "a plugin writes only its own jobs, not \(job.plugin)'s")
         }
-        try crm.performInPlace(identity) { op in try op.tx.insertJob(job) }
+        try crm.store.writeInPlace { tx in try tx.insertJob(job) }
     }
 
     /// Cancels the acting plugin's pending job with this id; true when there was one.
