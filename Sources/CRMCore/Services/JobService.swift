@@ -24,8 +24,7 @@ public struct JobService: Sendable {
         let plugin = try pluginName(identity, "crm.schedule")
         // One statement, atomic by itself: no savepoint around it (a hook schedules once per event).
         return try crm.performInPlace(identity) { op in
-            let job = Job(id: try op.tx.reserveJobId(), plugin: plugin, key: key, handler: handler, payload: payload,
-                          dueAt: dueAt, createdAt: op.now)
+            let job = try Self.reservedJob(plugin: plugin, handler: handler, payload: payload, dueAt: dueAt, key: key, op)
             try op.tx.insertJob(job)
             return job
         }
@@ -36,9 +35,15 @@ public struct JobService: Sendable {
     public func prepare(handler: String, payload: String, dueAt: Int64, key: String?, by identity: Identity) throws -> Job {
         let plugin = try pluginName(identity, "crm.schedule")
         return try crm.performReading(identity) { op in
-            Job(id: try op.tx.reserveJobId(), plugin: plugin, key: key, handler: handler, payload: payload,
-                dueAt: dueAt, createdAt: op.now)
+            try Self.reservedJob(plugin: plugin, handler: handler, payload: payload, dueAt: dueAt, key: key, op)
         }
+    }
+
+    /// A new pending job of `plugin` under an id reserved in `op`'s transaction.
+    private static func reservedJob(plugin: String, handler: String, payload: String, dueAt: Int64, key: String?,
+                                    _ op: Operation) throws -> Job {
+        Job(id: try op.tx.reserveJobId(), plugin: plugin, key: key, handler: handler, payload: payload, dueAt: dueAt,
+            createdAt: op.now)
     }
 
     /// Writes a job `prepare` made, in the transaction it was prepared in: one statement, in place.

@@ -19,8 +19,9 @@ enum ImportBench {
         let rows = settings.importRows
         let chunks = settings.quick ? 5 : 10
         let files = (0..<chunks).map { chunk in
-            let first = rows * chunk / chunks + 1, last = rows * (chunk + 1) / chunks
-            return (rows: first...max(first, last), csv: Array(csvText(rows: first...max(first, last)).utf8))
+            let first = rows * chunk / chunks + 1
+            let range = first...max(first, rows * (chunk + 1) / chunks)
+            return (rows: range, csv: Array(csvText(rows: range).utf8))
         }
 
         // A demo tenant for the schema and the demo's users and relationships, kept open meanwhile.
