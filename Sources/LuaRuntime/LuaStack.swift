@@ -36,7 +36,7 @@ struct LuaStack {
 
     func pushString(_ text: String) {
         // Native strings lend their UTF-8 bytes without a copy; only bridged ones need `withUTF8`'s.
-        let pushed = text.utf8.withContiguousStorageIfAvailable { bytes in
+        let pushed: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in _ = lua_pushlstring(L, chars.baseAddress, chars.count) }
         }
         if pushed != nil { return }
@@ -50,11 +50,11 @@ struct LuaStack {
 
     /// Reads the value at `index`; tables are copied whole (read-only proxies are seen through).
     func read(at index: Int32) throws -> LuaValue {
-        var visiting: Set<UnsafeRawPointer> = []
+        var visiting: [UnsafeRawPointer] = []
         return try read(at: lua_absindex(L, index), depth: 0, visiting: &visiting)
     }
 
-    private func read(at index: Int32, depth: Int, visiting: inout Set<UnsafeRawPointer>) throws -> LuaValue {
+    private func read(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer]) throws -> LuaValue {
         switch lua_type(L, index) {
         case LUA_TNIL, LUA_TNONE: return .nil_
         case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, index) != 0)
@@ -67,27 +67,46 @@ struct LuaStack {
         }
     }
 
-    /// The bytes of the string at `index` (which must be a string, so nothing is converted in place).
+    /// The text of the string at `index` (which must be a string, so nothing is converted in place).
     func readString(at index: Int32) throws -> String {
-        var length = 0
-        guard let pointer = lua_tolstring(L, index, &length) else { return "" }
-        let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw LuaError.conversion("string is not valid UTF-8")
-        }
-        return text
+        let bytes = try stringBytes(at: index)
+        return String(decoding: bytes, as: UTF8.self)   // validated: decoding repairs nothing
     }
 
-    private func readTable(at index: Int32, depth: Int, visiting: inout Set<UnsafeRawPointer>) throws -> LuaTable {
+    /// The bytes of the string at `index`, checked to be UTF-8; valid while the string stays on
+    /// the stack. (`index` must hold a string, so nothing is converted in place.)
+    func stringBytes(at index: Int32) throws -> UnsafeRawBufferPointer {
+        var length = 0
+        guard let pointer = lua_tolstring(L, index, &length) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+        guard Self.isUTF8(bytes) else { throw LuaError.conversion("string is not valid UTF-8") }
+        return bytes
+    }
+
+    /// Most strings a plugin passes are ASCII: checked a word at a time before the full validation.
+    private static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            if bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+            offset += 8
+        }
+        while offset < bytes.count, bytes[offset] < 0x80 { offset += 1 }
+        if offset == bytes.count { return true }
+        return String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    private func readTable(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer]) throws -> LuaTable {
         guard depth < Self.maximumDepth else { throw LuaError.conversion("table nested more than \(Self.maximumDepth) levels deep") }
         guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }
         lantern_push_unwrapped(L, index)
         let table = lua_gettop(L)
         defer { lua_settop(L, table - 1) }
-        guard let identity = lua_topointer(L, table), visiting.insert(identity).inserted else {
+        // At most `maximumDepth` tables are open at once: a list is searched faster than a set is built.
+        guard let identity = lua_topointer(L, table), !visiting.contains(identity) else {
             throw LuaError.conversion("a table contains itself")
         }
-        defer { visiting.remove(identity) }
+        visiting.append(identity)
+        defer { visiting.removeLast() }
         var entries: [LuaValue: LuaValue] = [:]
         lua_pushnil(L)
         while lua_next(L, table) != 0 {

@@ -29,7 +29,13 @@ public struct LuaReference: Sendable, Hashable {
 public final class LuaState {
     private let handle: OpaquePointer
     let state: OpaquePointer
-    private var hostFunctions: [LuaHostFunction] = []
+    private var hostFunctions: [HostFunction] = []
+
+    /// A registered host function, by how it takes its arguments.
+    private enum HostFunction {
+        case copying(LuaHostFunction)
+        case reading(LuaStackHostFunction)
+    }
     /// The sandbox's callbacks, kept for the host functions that use them.
     var sandbox: LuaSandbox?
 
@@ -64,7 +70,14 @@ public final class LuaState {
 
     /// Makes `function` callable from Lua; push the returned value (in a table or as a global).
     public func register(_ function: @escaping LuaHostFunction) -> LuaValue {
-        hostFunctions.append(function)
+        hostFunctions.append(.copying(function))
+        return .hostFunction(Int32(hostFunctions.count - 1))
+    }
+
+    /// Makes `function` callable from Lua, reading its arguments off the stack as it needs them
+    /// instead of receiving them copied; otherwise as `register(_:)`.
+    public func registerReadingArguments(_ function: @escaping LuaStackHostFunction) -> LuaValue {
+        hostFunctions.append(.reading(function))
         return .hostFunction(Int32(hostFunctions.count - 1))
     }
 
@@ -73,10 +86,16 @@ public final class LuaState {
         do {
             guard hostFunctions.indices.contains(id) else { throw LuaError.conversion("unknown host function \(id)") }
             let count = lua_gettop(L)
-            var arguments: [LuaValue] = []
-            arguments.reserveCapacity(Int(count))
-            for index in stride(from: 1, through: count, by: 1) { arguments.append(try stack.read(at: index)) }
-            let results = try hostFunctions[id](arguments)
+            let results: [LuaValue]
+            switch hostFunctions[id] {
+            case .copying(let function):
+                var arguments: [LuaValue] = []
+                arguments.reserveCapacity(Int(count))
+                for index in stride(from: 1, through: count, by: 1) { arguments.append(try stack.read(at: index)) }
+                results = try function(arguments)
+            case .reading(let function):
+                results = try function(LuaStackArguments(stack: stack, count: Int(count)))
+            }
             for result in results { try stack.push(result) }
             return Int32(results.count)
         } catch {

@@ -98,6 +98,8 @@ struct SchedulerTests {
                 function() crm.schedule({weeks = 1}, "later", {}) end,
                 function() crm.schedule(1, "later", {f = print}) end,
                 function() crm.schedule(1, "later", {}, {key = 1}) end,
+                function() crm.schedule(1, "later", "text") end,
+                function() local t = {} t.me = t crm.schedule(1, "later", {t}) end,
               }) do problems[#problems + 1] = select(2, pcall(call)) end
               crm.log(table.concat(problems, "\\n"))
             end
@@ -114,6 +116,8 @@ struct SchedulerTests {
         #expect(problems.contains("crm.schedule: a delay table takes days, hours, minutes and seconds, not 'weeks'"))
         #expect(problems.contains("crm.schedule: a payload holds strings, numbers, booleans and tables, not a function value"))
         #expect(problems.contains("crm.schedule: options.key must be a string, got number"))
+        #expect(problems.contains("bad argument #3 to 'crm.schedule' (table expected, got string)"))
+        #expect(problems.contains("a table contains itself"))
         #expect(try tenant.crm.jobs.jobs(status: .pending).isEmpty)
     }
 

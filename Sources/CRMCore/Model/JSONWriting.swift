@@ -32,8 +32,14 @@ public struct JSONWriting {
     /// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped,
     /// everything else (all of Unicode, "/" too) as it is.
     public mutating func appendString(_ text: String) {
+        var text = text
+        text.withUTF8 { appendString(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Appends UTF-8 `bytes` as a JSON string literal, escaped as `appendString(_:)` escapes.
+    public mutating func appendString(utf8 text: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        for byte in text {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
             case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))

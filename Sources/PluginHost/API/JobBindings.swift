@@ -8,28 +8,25 @@ enum JobBindings {
     static func functions(in lua: LuaState, for plugin: PluginInstance) -> [String: LuaValue] {
         let identity = CRMBindings.identity(of:calling:)
         let crm = plugin.crm
-        let schedule = lua.register { [unowned plugin] values in
-            let arguments = LuaArguments(function: "crm.schedule", values: values)
+        // Reads its arguments off the stack: the payload is written to JSON straight from Lua.
+        let schedule = lua.registerReadingArguments { [unowned plugin] stack in
             let invocation = try CRMBindings.running(plugin, calling: "crm.schedule")
-            let delay = try Delay.seconds(arguments[0], function: "crm.schedule")
-            let handler = try arguments.string(1)
+            let delay = try Delay.seconds(try stack.value(0), function: "crm.schedule")
+            let handler = try LuaArguments(function: "crm.schedule", values: [.nil_, try stack.value(1)]).string(1)
             guard plugin.functions.contains(handler) else {
                 throw BindingError("crm.schedule: '\(handler)' is not a function of this plugin's module (functions: \(plugin.functions.sorted().joined(separator: ", ")))")
             }
-            let payload = try arguments.optionalTable(2) ?? LuaTable()
-            var key: String?
-            if let options = try arguments.optionalTable(3) {
-                for name in options.entries.keys where name != "key" {
-                    throw BindingError("crm.schedule: unknown option \(name.string.map { "'\($0)'" } ?? "key") (the options: key)")
-                }
-                switch options["key"] {
-                case .nil_: key = nil
-                case .string(let text): key = text
-                default: throw BindingError("crm.schedule: options.key must be a string, got \(options["key"].typeName)")
-                }
+            let payload: String
+            if stack.isNil(2) {
+                payload = try JobPayload.encode(LuaTable(), function: "crm.schedule")
+            } else if stack.isTable(2) {
+                payload = try JobPayload.encode(argument: 2, of: stack, function: "crm.schedule")
+            } else {
+                throw LuaArguments(function: "crm.schedule", values: [.nil_, .nil_, try stack.value(2)]).bad(2, "table")
             }
-            let job = try invocation.writes.schedule(handler: handler, payload: try JobPayload.encode(payload, function: "crm.schedule"),
-                                                     dueAt: crm.clock.now() + delay, key: key, by: invocation.identity)
+            let key = try Self.key(try stack.value(3))
+            let job = try invocation.writes.schedule(handler: handler, payload: payload, dueAt: crm.clock.now() + delay,
+                                                     key: key, by: invocation.identity)
             return [.integer(job.id)]
         }
         let cancel = lua.register { [unowned plugin] values in
@@ -48,5 +45,19 @@ enum JobBindings {
             }))]
         }
         return ["schedule": schedule, "cancel": cancel, "jobs": jobs]
+    }
+
+    /// The key in `crm.schedule`'s options (its fourth argument), if any.
+    private static func key(_ options: LuaValue) throws -> String? {
+        let arguments = LuaArguments(function: "crm.schedule", values: [.nil_, .nil_, .nil_, options])
+        guard let options = try arguments.optionalTable(3) else { return nil }
+        for name in options.entries.keys where name != "key" {
+            throw BindingError("crm.schedule: unknown option \(name.string.map { "'\($0)'" } ?? "key") (the options: key)")
+        }
+        switch options["key"] {
+        case .nil_: return nil
+        case .string(let text): return text
+        default: throw BindingError("crm.schedule: options.key must be a string, got \(options["key"].typeName)")
+        }
     }
 }

@@ -1,0 +1,35 @@
+import CLua
+
+/// A host function's arguments left on the Lua stack, read only as the function asks for them
+/// (`LuaState.registerReadingArguments(_:)`): for hot bindings that would otherwise copy a whole
+/// table into `LuaValue`s only to write it out again. Indexes start at 0, as in `[LuaValue]` arguments.
+/// Valid only during the call it was made for.
+public struct LuaStackArguments {
+    let stack: LuaStack
+
+    /// How many arguments the function was called with.
+    public let count: Int
+
+    /// The argument at `index` copied whole, `.nil_` past the end (as `read` copies arguments).
+    public func value(_ index: Int) throws -> LuaValue {
+        index < count ? try stack.read(at: Int32(index + 1)) : .nil_
+    }
+
+    /// True when the argument at `index` is a table (a read-only proxy included).
+    public func isTable(_ index: Int) -> Bool {
+        index < count && lua_type(stack.L, Int32(index + 1)) == LUA_TTABLE
+    }
+
+    /// True when the argument at `index` is nil or absent.
+    public func isNil(_ index: Int) -> Bool {
+        index >= count || lua_type(stack.L, Int32(index + 1)) == LUA_TNIL
+    }
+
+    /// Hands the argument at `index` to `visitor` piece by piece (see `LuaValueVisitor`).
+    public func walk<Visitor: LuaValueVisitor>(_ index: Int, with visitor: inout Visitor) throws {
+        if index < count { try stack.walk(at: Int32(index + 1), with: &visitor) } else { try visitor.visitNil() }
+    }
+}
+
+/// A host function reading its arguments off the stack itself.
+public typealias LuaStackHostFunction = (LuaStackArguments) throws -> [LuaValue]

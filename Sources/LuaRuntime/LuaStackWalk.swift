@@ -1,0 +1,58 @@
+import CLua
+import CLuaShim
+
+extension LuaStack {
+    /// Hands the value at `index` to `visitor` piece by piece, read raw like `read(at:)` (read-only
+    /// proxies seen through, no metamethod run) and refused for the same reasons with the same
+    /// errors, but without building a `LuaValue` tree.
+    func walk<Visitor: LuaValueVisitor>(at index: Int32, with visitor: inout Visitor) throws {
+        var visiting: [UnsafeRawPointer] = []
+        try walk(at: lua_absindex(L, index), depth: 0, visiting: &visiting, visitor: &visitor)
+    }
+
+    private func walk<Visitor: LuaValueVisitor>(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer],
+                                                visitor: inout Visitor) throws {
+        switch lua_type(L, index) {
+        case LUA_TNIL, LUA_TNONE: try visitor.visitNil()
+        case LUA_TBOOLEAN: try visitor.visit(boolean: lua_toboolean(L, index) != 0)
+        case LUA_TNUMBER:
+            if lua_isinteger(L, index) != 0 { try visitor.visit(integer: lua_tointegerx(L, index, nil)) }
+            else { try visitor.visit(number: lua_tonumberx(L, index, nil)) }
+        case LUA_TSTRING: try visitor.visit(string: try stringBytes(at: index))
+        case LUA_TTABLE: try walkTable(at: index, depth: depth, visiting: &visiting, visitor: &visitor)
+        default: try visitor.visit(other: String(cString: lua_typename(L, lua_type(L, index))))
+        }
+    }
+
+    private func walkTable<Visitor: LuaValueVisitor>(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer],
+                                                     visitor: inout Visitor) throws {
+        guard depth < Self.maximumDepth else { throw LuaError.conversion("table nested more than \(Self.maximumDepth) levels deep") }
+        guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }
+        lantern_push_unwrapped(L, index)
+        let table = lua_gettop(L)
+        defer { lua_settop(L, table - 1) }
+        // At most `maximumDepth` tables are open at once: a list is searched faster than a set is built.
+        guard let identity = lua_topointer(L, table), !visiting.contains(identity) else {
+            throw LuaError.conversion("a table contains itself")
+        }
+        visiting.append(identity)
+        defer { visiting.removeLast() }
+        try visitor.beginTable()
+        var entry = 0
+        lua_pushnil(L)
+        while lua_next(L, table) != 0 {
+            let keyType = lua_type(L, -2)
+            guard keyType == LUA_TSTRING || keyType == LUA_TNUMBER || keyType == LUA_TBOOLEAN else {
+                throw LuaError.conversion("table keys must be strings, numbers or booleans, not \(String(cString: lua_typename(L, keyType)))")
+            }
+            try visitor.beginKey(index: entry)
+            try walk(at: table + 1, depth: depth + 1, visiting: &visiting, visitor: &visitor)
+            try visitor.beginValue()
+            try walk(at: table + 2, depth: depth + 1, visiting: &visiting, visitor: &visitor)
+            try visitor.endEntry()
+            lua_settop(L, table + 1)
+            entry += 1
+        }
+        try visitor.endTable()
+    }
+}
