@@ -95,6 +95,24 @@ struct LuaStack {
         return String(validating: bytes, as: UTF8.self) != nil
     }
 
+    /// Calls `body` with each key and value (each copied) of the table at `index`, read raw like
+    /// `read(at:)`, without building the table's dictionary.
+    func forEachEntry(at index: Int32, _ body: (LuaValue, LuaValue) throws -> Void) throws {
+        guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }
+        lantern_push_unwrapped(L, index)
+        let table = lua_gettop(L)
+        defer { lua_settop(L, table - 1) }
+        lua_pushnil(L)
+        while lua_next(L, table) != 0 {
+            let keyType = lua_type(L, -2)
+            guard keyType == LUA_TSTRING || keyType == LUA_TNUMBER || keyType == LUA_TBOOLEAN else {
+                throw LuaError.conversion("table keys must be strings, numbers or booleans, not \(String(cString: lua_typename(L, keyType)))")
+            }
+            try body(try read(at: table + 1), try read(at: table + 2))
+            lua_settop(L, table + 1)
+        }
+    }
+
     private func readTable(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer]) throws -> LuaTable {
         guard depth < Self.maximumDepth else { throw LuaError.conversion("table nested more than \(Self.maximumDepth) levels deep") }
         guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }

@@ -25,6 +25,13 @@ public struct LuaStackArguments {
         index >= count || lua_type(stack.L, Int32(index + 1)) == LUA_TNIL
     }
 
+    /// Calls `body` with each key and value (each copied) of the table argument at `index`, which
+    /// must be a table (`isTable`): for small option tables, without building their dictionary.
+    public func forEachEntry(_ index: Int, _ body: (LuaValue, LuaValue) throws -> Void) throws {
+        precondition(isTable(index), "forEachEntry(\(index)) of a non-table argument")
+        try stack.forEachEntry(at: Int32(index + 1), body)
+    }
+
     /// Hands the argument at `index` to `visitor` piece by piece (see `LuaValueVisitor`).
     public func walk<Visitor: LuaValueVisitor>(_ index: Int, with visitor: inout Visitor) throws {
         if index < count { try stack.walk(at: Int32(index + 1), with: &visitor) } else { try visitor.visitNil() }

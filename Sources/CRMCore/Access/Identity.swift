@@ -34,4 +34,13 @@ public struct Identity: Sendable, Hashable {
 
     /// How the actor is written in events, the audit log and notifications: a login or `plugin:<name>`.
     public var label: String { plugin.map { "plugin:\($0)" } ?? login }
+
+    /// Hashes who acts and through what, leaving the permission limit to `==`: a set hashes each
+    /// member with a hasher of its own, and a transaction looks its principal up by identity on
+    /// every call a plugin makes. Equal identities still hash equally.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(login)
+        hasher.combine(plugin)
+        hasher.combine(source)
+    }
 }

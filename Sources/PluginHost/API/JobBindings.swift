@@ -11,7 +11,7 @@ enum JobBindings {
         // Reads its arguments off the stack: the payload is written to JSON straight from Lua.
         let schedule = lua.registerReadingArguments { [unowned plugin] stack in
             let invocation = try CRMBindings.running(plugin, calling: "crm.schedule")
-            let delay = try Delay.seconds(try stack.value(0), function: "crm.schedule")
+            let delay = try Delay.seconds(argument: 0, of: stack, function: "crm.schedule")
             let handler = try LuaArguments(function: "crm.schedule", values: [.nil_, try stack.value(1)]).string(1)
             guard plugin.functions.contains(handler) else {
                 throw BindingError("crm.schedule: '\(handler)' is not a function of this plugin's module (functions: \(plugin.functions.sorted().joined(separator: ", ")))")
@@ -24,7 +24,7 @@ enum JobBindings {
             } else {
                 throw LuaArguments(function: "crm.schedule", values: [.nil_, .nil_, try stack.value(2)]).bad(2, "table")
             }
-            let key = try Self.key(try stack.value(3))
+            let key = try Self.key(argument: 3, of: stack)
             let job = try invocation.writes.schedule(handler: handler, payload: payload, dueAt: crm.clock.now() + delay,
                                                      key: key, by: invocation.identity)
             return [.integer(job.id)]
@@ -47,17 +47,22 @@ enum JobBindings {
         return ["schedule": schedule, "cancel": cancel, "jobs": jobs]
     }
 
-    /// The key in `crm.schedule`'s options (its fourth argument), if any.
-    private static func key(_ options: LuaValue) throws -> String? {
-        let arguments = LuaArguments(function: "crm.schedule", values: [.nil_, .nil_, .nil_, options])
-        guard let options = try arguments.optionalTable(3) else { return nil }
-        for name in options.entries.keys where name != "key" {
-            throw BindingError("crm.schedule: unknown option \(name.string.map { "'\($0)'" } ?? "key") (the options: key)")
+    /// The key in `crm.schedule`'s options (argument `index`), if any.
+    private static func key(argument index: Int, of arguments: LuaStackArguments) throws -> String? {
+        if arguments.isNil(index) { return nil }
+        guard arguments.isTable(index) else {
+            throw LuaArguments(function: "crm.schedule", values: [.nil_, .nil_, .nil_, try arguments.value(index)]).bad(index, "table")
         }
-        switch options["key"] {
-        case .nil_: return nil
-        case .string(let text): return text
-        default: throw BindingError("crm.schedule: options.key must be a string, got \(options["key"].typeName)")
+        var key: String?
+        try arguments.forEachEntry(index) { name, value in
+            guard name == "key" else {
+                throw BindingError("crm.schedule: unknown option \(name.string.map { "'\($0)'" } ?? "key") (the options: key)")
+            }
+            guard case .string(let text) = value else {
+                throw BindingError("crm.schedule: options.key must be a string, got \(value.typeName)")
+            }
+            key = text
         }
+        return key
     }
 }

@@ -7,28 +7,39 @@ enum Delay {
 
     /// The delay in whole seconds (a fraction rounds up, so a job is never early).
     static func seconds(_ value: LuaValue, function: String) throws -> Int64 {
-        let total: Double
         switch value {
-        case .integer(let seconds): total = Double(seconds)
-        case .number(let seconds): total = seconds
+        case .integer(let seconds): return try checked(Double(seconds), function: function)
+        case .number(let seconds): return try checked(seconds, function: function)
         case .table(let table):
             var sum = 0.0
-            for (key, amount) in table.entries {
-                guard case .string(let name) = key, let unit = units.first(where: { $0.0 == name }) else {
-                    throw BindingError("\(function): a delay table takes days, hours, minutes and seconds, not \(key.string.map { "'\($0)'" } ?? "a \(key.typeName) key")")
-                }
-                let count: Double
-                switch amount {
-                case .integer(let value): count = Double(value)
-                case .number(let value): count = value
-                default: throw BindingError("\(function): '\(name)' must be a number, got \(amount.typeName)")
-                }
-                sum += count * Double(unit.1)
-            }
-            total = sum
+            for (key, amount) in table.entries { sum += try self.seconds(key, amount, function: function) }
+            return try checked(sum, function: function)
         default:
             throw BindingError("\(function): the delay must be a number of seconds or a table like {days = 2}, got \(value.typeName)")
         }
+    }
+
+    /// The delay given as argument `index`, a table's entries read off the stack one by one.
+    static func seconds(argument index: Int, of arguments: LuaStackArguments, function: String) throws -> Int64 {
+        guard arguments.isTable(index) else { return try seconds(try arguments.value(index), function: function) }
+        var sum = 0.0
+        try arguments.forEachEntry(index) { key, amount in sum += try seconds(key, amount, function: function) }
+        return try checked(sum, function: function)
+    }
+
+    /// The seconds of one entry of a delay table, such as `days = 2`.
+    private static func seconds(_ key: LuaValue, _ amount: LuaValue, function: String) throws -> Double {
+        guard case .string(let name) = key, let unit = units.first(where: { $0.0 == name }) else {
+            throw BindingError("\(function): a delay table takes days, hours, minutes and seconds, not \(key.string.map { "'\($0)'" } ?? "a \(key.typeName) key")")
+        }
+        switch amount {
+        case .integer(let value): return Double(value) * Double(unit.1)
+        case .number(let value): return value * Double(unit.1)
+        default: throw BindingError("\(function): '\(name)' must be a number, got \(amount.typeName)")
+        }
+    }
+
+    private static func checked(_ total: Double, function: String) throws -> Int64 {
         guard total.isFinite, total >= 0, total < 1e11 else {
             throw BindingError("\(function): the delay must be between 0 and about 3,000 years, got \(total)")
         }
