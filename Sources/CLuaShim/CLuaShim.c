@@ -83,11 +83,19 @@ static void *watchdog_main(void *unused) {
                 have = 1;
             }
         }
-        watchdog_waiting_forever = !have;
         if (have) {
+            watchdog_waiting_forever = 0;
             watchdog_wakes_at = earliest;
             pthread_cond_timedwait(&watchdog_wakeup, &watchdog_mutex, &earliest);
+        } else if (!watchdog_waiting_forever && before(&now, &watchdog_wakes_at)) {
+            /* Woken by an arm whose call has already returned: keep to the wake promised, so the
+               next calls (whose deadlines come later) arm without a signal. Waiting forever here
+               made every short call wake this thread: a futex syscall and a context switch per
+               hook, more than the hook itself. */
+            struct timespec until = watchdog_wakes_at;
+            pthread_cond_timedwait(&watchdog_wakeup, &watchdog_mutex, &until);
         } else {
+            watchdog_waiting_forever = 1;
             pthread_cond_wait(&watchdog_wakeup, &watchdog_mutex);
         }
     }
