@@ -90,8 +90,10 @@ public protocol StoreTransaction: AnyObject {
     func markNotificationRead(id: Int64, at: Int64) throws
 
     // The plugin ledger
-    /// Appends an invocation, listed under each of its `customers`; returns its id.
-    func appendLedger(_ entry: LedgerEntry) throws -> Int64
+    /// Appends an invocation, listed under each of its `customers`. A store may hold entries
+    /// back and write them together later in the same transaction (before it commits, before a
+    /// ledger read, before a savepoint opens); an entry's id is given when it is written.
+    func appendLedger(_ entry: LedgerEntry) throws
     /// Invocations listed under a customer, oldest first, each with only that customer's changes.
     func ledger(customerId: Int64, limit: Int) throws -> [LedgerEntry]
     /// The newest `limit` invocations of a plugin, oldest first, with all their changes.

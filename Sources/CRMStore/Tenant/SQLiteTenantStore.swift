@@ -66,13 +66,15 @@ public final class SQLiteTenantStore: TenantStore {
                 let transaction = SQLiteTransaction(db, memo: memos.current ?? TransactionMemo())
                 result = try transaction.savepoint { try body(transaction) }
             } else {
-                let memo = TransactionMemo()
+                let memo = TransactionMemo(holdsLedgerEntries: true)
                 memos.current = memo
                 defer { memos.current = nil }
                 try db.inTransaction(.immediate) {
-                    result = try body(SQLiteTransaction(db, memo: memo))
+                    let transaction = SQLiteTransaction(db, memo: memo)
+                    result = try body(transaction)
                     // A change that failed halfway without a savepoint left part of its writes behind.
                     if let aborted = memo.abortedChange { throw aborted }
+                    try transaction.writeHeldLedgerEntries()
                     return .commit
                 }
             }

@@ -2,23 +2,55 @@ import CRMCore
 import GRDB
 
 extension SQLiteTransaction {
-    func appendLedger(_ entry: LedgerEntry) throws -> Int64 {
+    /// Held entries are written this many to an INSERT: a row of a multi-row insert cost about
+    /// half a one-row insert's (measured in C: ~3.3 µs against ~5.7, the statement's cursors
+    /// opened and closed once), and a plugin hook writes one entry per event.
+    static let ledgerRowsPerStatement = 32
+
+    /// One INSERT of `rows` entries (index: rows), ids given.
+    private static let ledgerInserts: [String] = (0...ledgerRowsPerStatement).map { rows in
+        "INSERT INTO plugin_ledger (id, at, plugin, version, hook, status, error, duration_ms, customer_id, changes) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    }
+
+    func appendLedger(_ entry: LedgerEntry) throws {
+        guard memo.holdsLedgerEntries else { return try writeLedger([entry]) }
+        memo.heldLedgerEntries.append(entry)
+        if memo.heldLedgerEntries.count >= 4 * Self.ledgerRowsPerStatement { try writeHeldLedgerEntries() }
+    }
+
+    /// Writes the ledger entries this transaction holds back (`TransactionMemo.heldLedgerEntries`).
+    func writeHeldLedgerEntries() throws {
+        guard !memo.heldLedgerEntries.isEmpty else { return }
+        let entries = memo.heldLedgerEntries
+        memo.heldLedgerEntries.removeAll(keepingCapacity: true)
+        try writeLedger(entries)
+    }
+
+    private func writeLedger(_ entries: [LedgerEntry]) throws {
         // The event's customer's changes go in the entry's own row; other customers it changed get
-        // a row each in plugin_ledger_customers (schema v4).
-        let changes = try Self.changesText(entry.customer.flatMap { entry.changes[$0] })
-        try executeDirect("""
-            INSERT INTO plugin_ledger (at, plugin, version, hook, status, error, duration_ms, customer_id, changes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """) { row in
-            row.bind(entry.at); row.bind(entry.plugin); row.bind(entry.version); row.bind(entry.hook)
-            row.bind(entry.status.rawValue); row.bind(entry.error); row.bind(entry.durationMilliseconds)
-            row.bind(entry.customer); row.bind(changes)
+        // a row each in plugin_ledger_customers (schema v4). Ids are given here, in order, as
+        // SQLite would give them one by one, so those rows can name their entry.
+        let firstId = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT max(id) FROM plugin_ledger")) ?? 0) + 1
+        let changes = try entries.map { entry in try Self.changesText(entry.customer.flatMap { entry.changes[$0] }) }
+        var start = 0
+        while start < entries.count {
+            let end = min(start + Self.ledgerRowsPerStatement, entries.count)
+            try executeDirect(Self.ledgerInserts[end - start]) { row in
+                for index in start..<end {
+                    let entry = entries[index]
+                    row.bind(firstId + Int64(index)); row.bind(entry.at); row.bind(entry.plugin); row.bind(entry.version)
+                    row.bind(entry.hook); row.bind(entry.status.rawValue); row.bind(entry.error)
+                    row.bind(entry.durationMilliseconds); row.bind(entry.customer); row.bind(changes[index])
+                }
+            }
+            start = end
         }
-        let id = db.lastInsertedRowID
-        for customer in entry.customers where customer != entry.customer {
-            try db.cachedStatement(sql: "INSERT INTO plugin_ledger_customers (entry_id, customer_id, changes) VALUES (?, ?, ?)").execute(arguments: [id, customer, try Self.changesText(entry.changes[customer])])
+        for (index, entry) in entries.enumerated() {
+            for customer in entry.customers where customer != entry.customer {
+                try db.cachedStatement(sql: "INSERT INTO plugin_ledger_customers (entry_id, customer_id, changes) VALUES (?, ?, ?)").execute(arguments: [firstId + Int64(index), customer, try Self.changesText(entry.changes[customer])])
+            }
         }
-        return id
     }
 
     /// A customer's changes as stored; an invocation that changed nothing needs no encoder.
@@ -28,6 +60,7 @@ extension SQLiteTransaction {
     }
 
     func ledger(customerId: Int64, limit: Int) throws -> [LedgerEntry] {
+        try writeHeldLedgerEntries()
         // Listed as the event's customer (the entry's own row) or as another customer it changed.
         let rows = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT * FROM (
@@ -49,6 +82,7 @@ extension SQLiteTransaction {
     }
 
     func ledger(plugin: String, limit: Int) throws -> [LedgerEntry] {
+        try writeHeldLedgerEntries()
         let rows = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT * FROM (SELECT * FROM plugin_ledger WHERE plugin = ? ORDER BY id DESC LIMIT ?) ORDER BY id
             """), arguments: [plugin, limit])

@@ -107,7 +107,7 @@ extension PluginHost {
     /// Fails a job that cannot run at all, with a ledger entry that says why.
     private func failWithoutRunning(_ job: Job, _ reason: String) throws -> JobOutcome {
         let failed = try crm.jobs.fail(job, error: reason, at: crm.clock.now(), retry: false)
-        _ = try crm.store.transaction { tx in
+        try crm.store.transaction { tx in
             try tx.appendLedger(LedgerEntry(at: crm.clock.now(), plugin: job.plugin, version: "", hook: job.handler, status: .error,
                                             error: reason, durationMilliseconds: 0, customer: nil, changes: [:]))
         }

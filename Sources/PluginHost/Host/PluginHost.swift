@@ -261,7 +261,7 @@ public final class PluginHost: @unchecked Sendable {
                                 status: failure == nil ? .ok : .error, error: message, durationMilliseconds: milliseconds,
                                 customer: invocation.customer, changes: failure == nil ? invocation.changes : [:])
         // No savepoint: a failure here throws out of the delivery and fails the change that fired it.
-        _ = try crm.store.writeInPlace { tx in try tx.appendLedger(entry) }
+        try crm.store.writeInPlace { tx in try tx.appendLedger(entry) }
         if discard { restart(slot, after: instance) }
     }
 
