@@ -98,22 +98,18 @@ struct LuaStack {
     /// Calls `body` with each key and value (each copied) of the table at `index`, read raw like
     /// `read(at:)`, without building the table's dictionary.
     func forEachEntry(at index: Int32, _ body: (LuaValue, LuaValue) throws -> Void) throws {
-        guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }
-        lantern_push_unwrapped(L, index)
-        let table = lua_gettop(L)
-        defer { lua_settop(L, table - 1) }
-        lua_pushnil(L)
-        while lua_next(L, table) != 0 {
-            let keyType = lua_type(L, -2)
-            guard keyType == LUA_TSTRING || keyType == LUA_TNUMBER || keyType == LUA_TBOOLEAN else {
-                throw LuaError.conversion("table keys must be strings, numbers or booleans, not \(String(cString: lua_typename(L, keyType)))")
-            }
-            try body(try read(at: table + 1), try read(at: table + 2))
-            lua_settop(L, table + 1)
+        var visiting: [UnsafeRawPointer] = []
+        try forEachEntry(ofTableAt: lua_absindex(L, index), depth: 0, visiting: &visiting) { key, visiting in
+            try body(try read(at: key, depth: 1, visiting: &visiting), try read(at: key + 1, depth: 1, visiting: &visiting))
         }
     }
 
-    private func readTable(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer]) throws -> LuaTable {
+    /// Pushes the table at `index` (a read-only proxy seen through), refuses it when nested too
+    /// deep or already open around it (`visiting`), and calls `entry` with the stack slot of each
+    /// key, its value in the slot above, in `lua_next` order; keys are checked to be strings,
+    /// numbers or booleans first. The stack is as it was afterwards, thrown or not.
+    func forEachEntry(ofTableAt index: Int32, depth: Int, visiting: inout [UnsafeRawPointer],
+                      _ entry: (_ key: Int32, _ visiting: inout [UnsafeRawPointer]) throws -> Void) throws {
         guard depth < Self.maximumDepth else { throw LuaError.conversion("table nested more than \(Self.maximumDepth) levels deep") }
         guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }
         lantern_push_unwrapped(L, index)
@@ -125,22 +121,21 @@ struct LuaStack {
         }
         visiting.append(identity)
         defer { visiting.removeLast() }
-        var entries: [LuaValue: LuaValue] = [:]
         lua_pushnil(L)
         while lua_next(L, table) != 0 {
             let keyType = lua_type(L, -2)
             guard keyType == LUA_TSTRING || keyType == LUA_TNUMBER || keyType == LUA_TBOOLEAN else {
-                lua_settop(L, table)
                 throw LuaError.conversion("table keys must be strings, numbers or booleans, not \(String(cString: lua_typename(L, keyType)))")
             }
-            do {
-                let key = try read(at: table + 1, depth: depth + 1, visiting: &visiting)
-                entries[key] = try read(at: table + 2, depth: depth + 1, visiting: &visiting)
-            } catch {
-                lua_settop(L, table)
-                throw error
-            }
+            try entry(table + 1, &visiting)
             lua_settop(L, table + 1)
+        }
+    }
+
+    private func readTable(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer]) throws -> LuaTable {
+        var entries: [LuaValue: LuaValue] = [:]
+        try forEachEntry(ofTableAt: index, depth: depth, visiting: &visiting) { key, visiting in
+            entries[try read(at: key, depth: depth + 1, visiting: &visiting)] = try read(at: key + 1, depth: depth + 1, visiting: &visiting)
         }
         return LuaTable(entries)
     }

@@ -26,31 +26,14 @@ extension LuaStack {
 
     private func walkTable<Visitor: LuaValueVisitor>(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer],
                                                      visitor: inout Visitor) throws {
-        guard depth < Self.maximumDepth else { throw LuaError.conversion("table nested more than \(Self.maximumDepth) levels deep") }
-        guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }
-        lantern_push_unwrapped(L, index)
-        let table = lua_gettop(L)
-        defer { lua_settop(L, table - 1) }
-        // At most `maximumDepth` tables are open at once: a list is searched faster than a set is built.
-        guard let identity = lua_topointer(L, table), !visiting.contains(identity) else {
-            throw LuaError.conversion("a table contains itself")
-        }
-        visiting.append(identity)
-        defer { visiting.removeLast() }
         try visitor.beginTable()
         var entry = 0
-        lua_pushnil(L)
-        while lua_next(L, table) != 0 {
-            let keyType = lua_type(L, -2)
-            guard keyType == LUA_TSTRING || keyType == LUA_TNUMBER || keyType == LUA_TBOOLEAN else {
-                throw LuaError.conversion("table keys must be strings, numbers or booleans, not \(String(cString: lua_typename(L, keyType)))")
-            }
+        try forEachEntry(ofTableAt: index, depth: depth, visiting: &visiting) { key, visiting in
             try visitor.beginKey(index: entry)
-            try walk(at: table + 1, depth: depth + 1, visiting: &visiting, visitor: &visitor)
+            try walk(at: key, depth: depth + 1, visiting: &visiting, visitor: &visitor)
             try visitor.beginValue()
-            try walk(at: table + 2, depth: depth + 1, visiting: &visiting, visitor: &visitor)
+            try walk(at: key + 1, depth: depth + 1, visiting: &visiting, visitor: &visitor)
             try visitor.endEntry()
-            lua_settop(L, table + 1)
             entry += 1
         }
         try visitor.endTable()
