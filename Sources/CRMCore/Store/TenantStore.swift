@@ -104,7 +104,8 @@ public protocol StoreTransaction: AnyObject {
     func highestJobId() throws -> Int64
     /// Stores a new pending job under its id, which must have been reserved in this transaction
     /// (`reserveJobId`); one with a key replaces the plugin's pending job with that key in the
-    /// same statement (only the new job, with its new id, remains).
+    /// same statement (only the new job, with its new id, remains). Like ledger entries, a store
+    /// may hold jobs back until the next statement on jobs, savepoint or commit.
     func insertJob(_ job: Job) throws
     /// Rewrites a job's attempts, due time, status and error.
     func updateJob(_ job: Job) throws

@@ -19,16 +19,17 @@ public final class TransactionMemo {
     /// taken, so a job written later (a hook's, when the hook returns) never shares its id with
     /// another, and a rolled-back job only leaves a gap.
     public private(set) var lastJobId: Int64?
-    /// Ledger entries appended and not written yet, when this transaction holds them back
-    /// (`holdsLedgerEntries`): written together before it commits. `forget` keeps them; only a
-    /// savepoint rolling back drops them (the store writes them out before one opens, so what
-    /// is held was all appended inside the innermost open savepoint).
+    /// Ledger entries and jobs appended and not written yet, when this transaction holds them
+    /// back (`holdsWrites`): written together, at the latest before it commits. `forget` keeps
+    /// them; only a savepoint rolling back drops them (the store writes them out before one
+    /// opens, so what is held was all appended inside the innermost open savepoint).
     public var heldLedgerEntries: [LedgerEntry] = []
+    public var heldJobs: [Job] = []
     /// True for the memo of a top-level transaction the store itself runs (and so commits).
-    public let holdsLedgerEntries: Bool
+    public let holdsWrites: Bool
 
-    public init(holdsLedgerEntries: Bool = false) {
-        self.holdsLedgerEntries = holdsLedgerEntries
+    public init(holdsWrites: Bool = false) {
+        self.holdsWrites = holdsWrites
     }
 
     /// Forgets everything resolved so far.

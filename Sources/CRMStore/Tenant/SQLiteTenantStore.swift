@@ -66,7 +66,7 @@ public final class SQLiteTenantStore: TenantStore {
                 let transaction = SQLiteTransaction(db, memo: memos.current ?? TransactionMemo())
                 result = try transaction.savepoint { try body(transaction) }
             } else {
-                let memo = TransactionMemo(holdsLedgerEntries: true)
+                let memo = TransactionMemo(holdsWrites: true)
                 memos.current = memo
                 defer { memos.current = nil }
                 try db.inTransaction(.immediate) {
@@ -74,7 +74,7 @@ public final class SQLiteTenantStore: TenantStore {
                     result = try body(transaction)
                     // A change that failed halfway without a savepoint left part of its writes behind.
                     if let aborted = memo.abortedChange { throw aborted }
-                    try transaction.writeHeldLedgerEntries()
+                    try transaction.writeHeldWrites()
                     return .commit
                 }
             }

@@ -2,9 +2,29 @@ import CRMCore
 import GRDB
 
 extension SQLiteTransaction {
+    /// Held jobs are written this many to an INSERT (see `ledgerRowsPerStatement`).
+    static let jobRowsPerStatement = 32
+
+    /// One upsert of `rows` jobs (index: rows). A pending job of the plugin with the same key is
+    /// replaced, by an earlier row of the same statement too: its row takes the new id and values.
+    /// An upsert, not INSERT OR REPLACE: SQLite's REPLACE with an explicit id cost twice a plain
+    /// insert (measured in C: ~11 µs against ~6), and an id clash fails loudly instead of
+    /// deleting the other job.
+    private static let jobInserts: [String] = (0...jobRowsPerStatement).map { rows in
+        "INSERT INTO plugin_jobs (id, plugin, key, handler, payload, due_at, failed_attempts, status, last_error, created_at) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+            + """
+             ON CONFLICT (plugin, key) WHERE status = 'pending' AND key IS NOT NULL DO UPDATE SET
+                id = excluded.id, handler = excluded.handler, payload = excluded.payload, due_at = excluded.due_at,
+                failed_attempts = excluded.failed_attempts, status = excluded.status, last_error = excluded.last_error,
+                created_at = excluded.created_at
+            """
+    }
+
     func highestJobId() throws -> Int64 {
+        try writeHeldJobs()
         // plugin_jobs is AUTOINCREMENT: SQLite keeps its highest id ever in sqlite_sequence.
-        try Int64.fetchOne(try db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'plugin_jobs'")) ?? 0
+        return try Int64.fetchOne(try db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'plugin_jobs'")) ?? 0
     }
 
     func insertJob(_ job: Job) throws {
@@ -12,48 +32,69 @@ extension SQLiteTransaction {
         guard job.id > 0, let reserved = memo.lastJobId, job.id <= reserved else {
             throw DatabaseError(message: "job id \(job.id) was not reserved in this transaction")
         }
-        // A pending job of the plugin with the same key is replaced: its row takes the new id and
-        // values. An upsert, not INSERT OR REPLACE: SQLite's REPLACE with an explicit id cost
-        // twice a plain insert (measured in C: ~11 µs against ~6), and an id clash fails loudly
-        // here instead of deleting the other job.
-        try executeDirect("""
-            INSERT INTO plugin_jobs (id, plugin, key, handler, payload, due_at, failed_attempts, status, last_error, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (plugin, key) WHERE status = 'pending' AND key IS NOT NULL DO UPDATE SET
-                id = excluded.id, handler = excluded.handler, payload = excluded.payload, due_at = excluded.due_at,
-                failed_attempts = excluded.failed_attempts, status = excluded.status, last_error = excluded.last_error,
-                created_at = excluded.created_at
-            """) { row in
-            row.bind(job.id); row.bind(job.plugin); row.bind(job.key); row.bind(job.handler); row.bind(job.payload)
-            row.bind(job.dueAt); row.bind(job.failedAttempts); row.bind(job.status.rawValue); row.bind(job.lastError)
-            row.bind(job.createdAt)
+        // Held like the ledger's entries; a second job under a held id is written at once, after
+        // the held ones, so its clash fails here with SQLite's own error.
+        guard memo.holdsWrites, !memo.heldJobs.contains(where: { $0.id == job.id }) else {
+            try writeHeldJobs()
+            return try writeJobs([job])
+        }
+        memo.heldJobs.append(job)
+        if memo.heldJobs.count >= 4 * Self.jobRowsPerStatement { try writeHeldJobs() }
+    }
+
+    /// Writes the jobs this transaction holds back (`TransactionMemo.heldJobs`), in order.
+    func writeHeldJobs() throws {
+        guard !memo.heldJobs.isEmpty else { return }
+        let jobs = memo.heldJobs
+        memo.heldJobs.removeAll(keepingCapacity: true)
+        try writeJobs(jobs)
+    }
+
+    private func writeJobs(_ jobs: [Job]) throws {
+        var start = 0
+        while start < jobs.count {
+            let end = min(start + Self.jobRowsPerStatement, jobs.count)
+            try executeDirect(Self.jobInserts[end - start]) { row in
+                for job in jobs[start..<end] {
+                    row.bind(job.id); row.bind(job.plugin); row.bind(job.key); row.bind(job.handler); row.bind(job.payload)
+                    row.bind(job.dueAt); row.bind(job.failedAttempts); row.bind(job.status.rawValue); row.bind(job.lastError)
+                    row.bind(job.createdAt)
+                }
+            }
+            start = end
         }
     }
 
     func updateJob(_ job: Job) throws {
+        try writeHeldJobs()
         try db.cachedStatement(sql: "UPDATE plugin_jobs SET due_at = ?, failed_attempts = ?, status = ?, last_error = ? WHERE id = ?").execute(arguments: [job.dueAt, job.failedAttempts, job.status.rawValue, job.lastError, job.id])
     }
 
     func deleteJob(id: Int64) throws {
+        try writeHeldJobs()
         try db.cachedStatement(sql: "DELETE FROM plugin_jobs WHERE id = ?").execute(arguments: [id])
     }
 
     func cancelPendingJob(plugin: String, id: Int64) throws -> Bool {
+        try writeHeldJobs()
         try db.cachedStatement(sql: "DELETE FROM plugin_jobs WHERE id = ? AND plugin = ? AND status = 'pending'").execute(arguments: [id, plugin])
         return db.changesCount > 0
     }
 
     func cancelPendingJob(plugin: String, key: String) throws -> Bool {
+        try writeHeldJobs()
         try db.cachedStatement(sql: "DELETE FROM plugin_jobs WHERE plugin = ? AND key = ? AND status = 'pending'").execute(arguments: [plugin, key])
         return db.changesCount > 0
     }
 
     func pendingJobs(plugin: String) throws -> [Job] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM plugin_jobs WHERE plugin = ? AND status = 'pending' ORDER BY due_at, id"),
+        try writeHeldJobs()
+        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM plugin_jobs WHERE plugin = ? AND status = 'pending' ORDER BY due_at, id"),
                          arguments: [plugin]).map(Self.job)
     }
 
     func nextDueJob(at time: Int64, skipping plugins: Set<String>) throws -> Job? {
+        try writeHeldJobs()
         // Walks the partial index in due order; skipped plugins (disabled ones) are few.
         var sql = "SELECT * FROM plugin_jobs INDEXED BY plugin_jobs_due WHERE status = 'pending' AND due_at <= ?"
         var arguments: StatementArguments = [time]
@@ -67,6 +108,7 @@ extension SQLiteTransaction {
     }
 
     func jobs(status: Job.Status, plugin: String?) throws -> [Job] {
+        try writeHeldJobs()
         if let plugin {
             return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM plugin_jobs WHERE status = ? AND plugin = ? ORDER BY due_at, id"),
                                     arguments: [status.rawValue, plugin]).map(Self.job)

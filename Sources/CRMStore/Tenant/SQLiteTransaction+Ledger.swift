@@ -14,9 +14,15 @@ extension SQLiteTransaction {
     }
 
     func appendLedger(_ entry: LedgerEntry) throws {
-        guard memo.holdsLedgerEntries else { return try writeLedger([entry]) }
+        guard memo.holdsWrites else { return try writeLedger([entry]) }
         memo.heldLedgerEntries.append(entry)
         if memo.heldLedgerEntries.count >= 4 * Self.ledgerRowsPerStatement { try writeHeldLedgerEntries() }
+    }
+
+    /// Writes the jobs and ledger entries this transaction holds back (`TransactionMemo`).
+    func writeHeldWrites() throws {
+        try writeHeldJobs()
+        try writeHeldLedgerEntries()
     }
 
     /// Writes the ledger entries this transaction holds back (`TransactionMemo.heldLedgerEntries`).

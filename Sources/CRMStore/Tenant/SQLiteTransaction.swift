@@ -25,9 +25,9 @@ final class SQLiteTransaction: StoreTransaction {
     func openSavepoint() throws -> OpenSavepoint {
         // Outside a transaction SQLite would start one that GRDB does not know about.
         guard db.isInsideTransaction else { throw DatabaseError(message: "a savepoint opens only inside a transaction") }
-        // Held ledger entries were appended outside this savepoint: written now, they stay
-        // whatever it does, and what is held from here on belongs to it.
-        try writeHeldLedgerEntries()
+        // Held jobs and ledger entries were appended outside this savepoint: written now, they
+        // stay whatever it does, and what is held from here on belongs to it.
+        try writeHeldWrites()
         let savepoint = OpenSavepoint(abortedBefore: memo.abortedChange)
         try db.cachedStatement(sql: "SAVEPOINT lantern").execute()
         return savepoint
@@ -46,6 +46,7 @@ final class SQLiteTransaction: StoreTransaction {
         memo.forget()   // it may have seen what the savepoint rolled back
         memo.abortedChange = savepoint.abortedBefore   // what aborted inside was rolled back with it
         memo.heldLedgerEntries.removeAll()   // appended inside it (see `openSavepoint`)
+        memo.heldJobs.removeAll()
     }
 
     // MARK: Settings

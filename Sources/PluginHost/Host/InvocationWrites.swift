@@ -10,10 +10,12 @@ import CRMCore
 /// a `crm.schedule` made before that waits here, its id already reserved, until the hook returns:
 /// it is then written in place, one statement, atomic by itself. A hook that fails first drops it,
 /// as a rolled-back savepoint would have. Whatever the hook calls next writes it first, so the
-/// hook's calls see their effects in the order it made them. One difference a plugin can notice:
-/// a store failure while writing a waiting job (a full disk, say) fails the hook as it returns,
-/// so a `pcall` around `crm.schedule` cannot catch it; `crm.schedule`'s own argument errors are
-/// still raised at the call.
+/// hook's calls see their effects in the order it made them. (The store may in turn hold the job
+/// back and write it with others, before its transaction's next statement on jobs, savepoint or
+/// commit: `TransactionMemo.heldJobs`.) One difference a plugin can notice: a store failure
+/// while writing a waiting job (a full disk, say) surfaces when the hook returns or later, failing
+/// the hook or the whole change, so a `pcall` around `crm.schedule` cannot catch it;
+/// `crm.schedule`'s own argument errors are still raised at the call.
 ///
 /// A job handler, and the bench's direct hook calls, already run inside a savepoint or a
 /// transaction of their own: their writes go straight through (`deferring: false`).

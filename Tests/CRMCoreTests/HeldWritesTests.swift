@@ -3,11 +3,11 @@ import CRMCore
 import Foundation
 import Testing
 
-/// A transaction the store runs holds its ledger entries back and writes them together (before it
-/// commits, before a ledger read, before a savepoint opens): every entry must still be listed
-/// exactly once, in order, and go away with the savepoint or transaction it was appended in.
-@Suite("Ledger: entries held back within a transaction")
-struct HeldLedgerTests {
+/// A transaction the store runs holds its ledger entries and jobs back and writes them together
+/// (before it commits, before a read of them, before a savepoint opens): every one must still be
+/// there exactly once, in order, and go away with the savepoint or transaction it was added in.
+@Suite("Store: ledger entries and jobs held back within a transaction")
+struct HeldWritesTests {
     let store: SQLiteTenantStore
     let folder: URL
 
@@ -85,5 +85,45 @@ struct HeldLedgerTests {
         try store.transaction { tx in try tx.appendLedger(entry(201)) }
         #expect(try listed(customer: 1).map(\.at) == [1, 201])
         #expect(try listed(customer: 1).map(\.id) == [1, 2])
+    }
+
+    /// A new pending job of plugin "tidy" under an id reserved in `tx`.
+    func job(_ tx: any StoreTransaction, key: String?, payload: String) throws -> Job {
+        Job(id: try tx.reserveJobId(), plugin: "tidy", key: key, handler: "later", payload: payload, dueAt: 100, createdAt: 0)
+    }
+
+    @Test("held jobs are written in order; a key replaces the pending job, held or written, under the new id")
+    func heldJobs() throws {
+        try store.transaction { tx in
+            for number in 1...300 {   // each of 10 keys ten times: across written and held batches
+                try tx.insertJob(try job(tx, key: number % 3 == 0 ? "k\(number % 30)" : nil, payload: "p\(number)"))
+            }
+            try tx.insertJob(try job(tx, key: "k3", payload: "last"))   // and within the held batch
+            try tx.insertJob(try job(tx, key: "k3", payload: "very last"))
+            #expect(try tx.pendingJobs(plugin: "tidy").count == 200 + 10)
+            try tx.insertJob(try job(tx, key: nil, payload: "after the read"))
+        }
+        let pending = try store.read { tx in try tx.pendingJobs(plugin: "tidy") }
+        #expect(pending.count == 200 + 10 + 1)
+        #expect(pending.first { $0.key == "k3" }.map { [$0.id: $0.payload] } == [302: "very last"])
+        #expect(pending.first { $0.key == "k6" }.map { [$0.id: $0.payload] } == [276: "p276"])
+        #expect(pending.filter { $0.key == nil }.map(\.id) == (1...300).filter { $0 % 3 != 0 }.map(Int64.init) + [303])
+    }
+
+    @Test("a savepoint rolling back drops the jobs added inside it; their ids are not given again")
+    func heldJobsRollBack() throws {
+        struct Refused: Error {}
+        try store.transaction { tx in
+            try tx.insertJob(try job(tx, key: "kept", payload: "1"))
+            do {
+                try tx.savepoint {
+                    try tx.insertJob(try job(tx, key: "kept", payload: "2"))   // would replace the first
+                    throw Refused()
+                }
+            } catch is Refused {}
+            try tx.insertJob(try job(tx, key: nil, payload: "3"))
+        }
+        let pending = try store.read { tx in try tx.pendingJobs(plugin: "tidy") }
+        #expect(pending.map { [$0.id: $0.payload] } == [[1: "1"], [3: "3"]])
     }
 }
