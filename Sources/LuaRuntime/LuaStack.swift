@@ -69,8 +69,13 @@ struct LuaStack {
 
     /// The text of the string at `index` (which must be a string, so nothing is converted in place).
     func readString(at index: Int32) throws -> String {
-        let bytes = try stringBytes(at: index)
-        return String(decoding: bytes, as: UTF8.self)   // validated: decoding repairs nothing
+        var length = 0
+        guard let pointer = lua_tolstring(L, index, &length) else { return "" }
+        // Validating while copying: one pass over the bytes.
+        guard let text = String(validating: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self) else {
+            throw LuaError.conversion("string is not valid UTF-8")
+        }
+        return text
     }
 
     /// The bytes of the string at `index`, checked to be UTF-8; valid while the string stays on

@@ -28,6 +28,18 @@ public final class TransactionMemo {
     /// True for the memo of a top-level transaction the store itself runs (and so commits).
     public let holdsWrites: Bool
 
+    /// The held jobs, no longer held (the store is about to write them).
+    public func takeHeldJobs() -> [Job] {
+        defer { heldJobs.removeAll(keepingCapacity: true) }
+        return heldJobs
+    }
+
+    /// The held ledger entries, no longer held (the store is about to write them).
+    public func takeHeldLedgerEntries() -> [LedgerEntry] {
+        defer { heldLedgerEntries.removeAll(keepingCapacity: true) }
+        return heldLedgerEntries
+    }
+
     public init(holdsWrites: Bool = false) {
         self.holdsWrites = holdsWrites
     }

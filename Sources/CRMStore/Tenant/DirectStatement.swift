@@ -75,3 +75,16 @@ extension SQLiteTransaction {
         }
     }
 }
+
+extension SQLiteTransaction {
+    /// Calls `body` with consecutive slices of `items`, at most `size` each: the rows of one
+    /// multi-row statement at a time.
+    func forEachChunk<Item>(of items: [Item], size: Int, _ body: (ArraySlice<Item>) throws -> Void) rethrows {
+        var start = items.startIndex
+        while start < items.endIndex {
+            let end = min(start + size, items.endIndex)
+            try body(items[start..<end])
+            start = end
+        }
+    }
+}

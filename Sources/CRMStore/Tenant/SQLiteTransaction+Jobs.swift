@@ -44,24 +44,18 @@ extension SQLiteTransaction {
 
     /// Writes the jobs this transaction holds back (`TransactionMemo.heldJobs`), in order.
     func writeHeldJobs() throws {
-        guard !memo.heldJobs.isEmpty else { return }
-        let jobs = memo.heldJobs
-        memo.heldJobs.removeAll(keepingCapacity: true)
-        try writeJobs(jobs)
+        try writeJobs(memo.takeHeldJobs())
     }
 
     private func writeJobs(_ jobs: [Job]) throws {
-        var start = 0
-        while start < jobs.count {
-            let end = min(start + Self.jobRowsPerStatement, jobs.count)
-            try executeDirect(Self.jobInserts[end - start]) { row in
-                for job in jobs[start..<end] {
+        try forEachChunk(of: jobs, size: Self.jobRowsPerStatement) { chunk in
+            try executeDirect(Self.jobInserts[chunk.count]) { row in
+                for job in chunk {
                     row.bind(job.id); row.bind(job.plugin); row.bind(job.key); row.bind(job.handler); row.bind(job.payload)
                     row.bind(job.dueAt); row.bind(job.failedAttempts); row.bind(job.status.rawValue); row.bind(job.lastError)
                     row.bind(job.createdAt)
                 }
             }
-            start = end
         }
     }
 

@@ -27,30 +27,25 @@ extension SQLiteTransaction {
 
     /// Writes the ledger entries this transaction holds back (`TransactionMemo.heldLedgerEntries`).
     func writeHeldLedgerEntries() throws {
-        guard !memo.heldLedgerEntries.isEmpty else { return }
-        let entries = memo.heldLedgerEntries
-        memo.heldLedgerEntries.removeAll(keepingCapacity: true)
-        try writeLedger(entries)
+        try writeLedger(memo.takeHeldLedgerEntries())
     }
 
     private func writeLedger(_ entries: [LedgerEntry]) throws {
         // The event's customer's changes go in the entry's own row; other customers it changed get
         // a row each in plugin_ledger_customers (schema v4). Ids are given here, in order, as
         // SQLite would give them one by one, so those rows can name their entry.
+        guard !entries.isEmpty else { return }
         let firstId = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT max(id) FROM plugin_ledger")) ?? 0) + 1
         let changes = try entries.map { entry in try Self.changesText(entry.customer.flatMap { entry.changes[$0] }) }
-        var start = 0
-        while start < entries.count {
-            let end = min(start + Self.ledgerRowsPerStatement, entries.count)
-            try executeDirect(Self.ledgerInserts[end - start]) { row in
-                for index in start..<end {
+        try forEachChunk(of: Array(entries.indices), size: Self.ledgerRowsPerStatement) { chunk in
+            try executeDirect(Self.ledgerInserts[chunk.count]) { row in
+                for index in chunk {
                     let entry = entries[index]
                     row.bind(firstId + Int64(index)); row.bind(entry.at); row.bind(entry.plugin); row.bind(entry.version)
                     row.bind(entry.hook); row.bind(entry.status.rawValue); row.bind(entry.error)
                     row.bind(entry.durationMilliseconds); row.bind(entry.customer); row.bind(changes[index])
                 }
             }
-            start = end
         }
         for (index, entry) in entries.enumerated() {
             for customer in entry.customers where customer != entry.customer {
