@@ -46,7 +46,8 @@ public struct JobService: Sendable {
             createdAt: op.now)
     }
 
-    /// Writes a job `prepare` made, in the transaction it was prepared in: one statement, in place.
+    /// Writes a job `prepare` made, in the transaction it was prepared in, in place (the store may
+    /// hold it back until the transaction's next statement on jobs, savepoint or commit).
     /// `prepare` resolved the identity in that transaction already, so it is not resolved again.
     public func insert(_ job: Job, by identity: Identity) throws {
         guard try pluginName(identity, "crm.schedule") == job.plugin else {

@@ -79,7 +79,8 @@ extension SQLiteTransaction {
 extension SQLiteTransaction {
     /// Calls `body` with consecutive slices of `items`, at most `size` each: the rows of one
     /// multi-row statement at a time.
-    func forEachChunk<Item>(of items: [Item], size: Int, _ body: (ArraySlice<Item>) throws -> Void) rethrows {
+    func forEachChunk<Items: RandomAccessCollection>(of items: Items, size: Int,
+                                                     _ body: (Items.SubSequence) throws -> Void) rethrows where Items.Index == Int {
         var start = items.startIndex
         while start < items.endIndex {
             let end = min(start + size, items.endIndex)

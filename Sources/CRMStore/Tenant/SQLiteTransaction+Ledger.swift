@@ -37,7 +37,7 @@ extension SQLiteTransaction {
         guard !entries.isEmpty else { return }
         let firstId = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT max(id) FROM plugin_ledger")) ?? 0) + 1
         let changes = try entries.map { entry in try Self.changesText(entry.customer.flatMap { entry.changes[$0] }) }
-        try forEachChunk(of: Array(entries.indices), size: Self.ledgerRowsPerStatement) { chunk in
+        try forEachChunk(of: entries.indices, size: Self.ledgerRowsPerStatement) { chunk in
             try executeDirect(Self.ledgerInserts[chunk.count]) { row in
                 for index in chunk {
                     let entry = entries[index]

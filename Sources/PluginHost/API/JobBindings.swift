@@ -12,7 +12,7 @@ enum JobBindings {
         let schedule = lua.registerReadingArguments { [unowned plugin] stack in
             let invocation = try CRMBindings.running(plugin, calling: "crm.schedule")
             let delay = try Delay.seconds(argument: 0, of: stack, function: "crm.schedule")
-            let handler = try LuaArguments(function: "crm.schedule", values: [.nil_, try stack.value(1)]).string(1)
+            let handler = try LuaArguments(function: "crm.schedule", 1, of: stack).string(1)
             guard plugin.functions.contains(handler) else {
                 throw BindingError("crm.schedule: '\(handler)' is not a function of this plugin's module (functions: \(plugin.functions.sorted().joined(separator: ", ")))")
             }
@@ -22,7 +22,7 @@ enum JobBindings {
             } else if stack.isTable(2) {
                 payload = try JobPayload.encode(argument: 2, of: stack, function: "crm.schedule")
             } else {
-                throw LuaArguments(function: "crm.schedule", values: [.nil_, .nil_, try stack.value(2)]).bad(2, "table")
+                throw try LuaArguments(function: "crm.schedule", 2, of: stack).bad(2, "table")
             }
             let key = try Self.key(argument: 3, of: stack)
             let job = try invocation.writes.schedule(handler: handler, payload: payload, dueAt: crm.clock.now() + delay,
@@ -51,7 +51,7 @@ enum JobBindings {
     private static func key(argument index: Int, of arguments: LuaStackArguments) throws -> String? {
         if arguments.isNil(index) { return nil }
         guard arguments.isTable(index) else {
-            throw LuaArguments(function: "crm.schedule", values: [.nil_, .nil_, .nil_, try arguments.value(index)]).bad(index, "table")
+            throw try LuaArguments(function: "crm.schedule", index, of: arguments).bad(index, "table")
         }
         var key: String?
         try arguments.forEachEntry(index) { name, value in

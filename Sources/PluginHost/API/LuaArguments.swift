@@ -8,6 +8,17 @@ struct LuaArguments {
 
     subscript(index: Int) -> LuaValue { index < values.count ? values[index] : .nil_ }
 
+    init(function: String, values: [LuaValue]) {
+        self.function = function
+        self.values = values
+    }
+
+    /// Argument number `index` of a binding that reads its arguments off the stack one by one
+    /// (`LuaStackArguments`), copied, so it is checked and reported like any other.
+    init(function: String, _ index: Int, of arguments: LuaStackArguments) throws {
+        self.init(function: function, values: Array(repeating: .nil_, count: index) + [try arguments.value(index)])
+    }
+
     func bad(_ index: Int, _ expected: String) -> BindingError {
         BindingError("bad argument #\(index + 1) to '\(function)' (\(expected) expected, got \(describe(self[index])))")
     }
