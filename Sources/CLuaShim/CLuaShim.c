@@ -130,6 +130,7 @@ static void arm(lantern_state *state, unsigned time_ms) {
         /* Set here too, so that arms before the watchdog runs again do not signal once more. */
         watchdog_waiting_forever = 0;
         watchdog_wakes_at = deadline;
+        state->watchdog_signals++;
         pthread_cond_signal(&watchdog_wakeup);
     }
     pthread_mutex_unlock(&watchdog_mutex);
@@ -261,6 +262,13 @@ void lantern_state_close(lantern_state *state) {
 lua_State *lantern_state_lua(lantern_state *state) { return state->L; }
 
 size_t lantern_state_memory(const lantern_state *state) { return state->used; }
+
+unsigned long lantern_watchdog_signals(lantern_state *state) {
+    pthread_mutex_lock(&watchdog_mutex);
+    unsigned long signals = state->watchdog_signals;
+    pthread_mutex_unlock(&watchdog_mutex);
+    return signals;
+}
 
 int lantern_load(lantern_state *state, const char *code, size_t length, const char *chunkname) {
     atomic_store(&state->memory_exceeded, 0);

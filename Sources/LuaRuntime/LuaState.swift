@@ -64,6 +64,9 @@ public final class LuaState {
     /// Bytes the state's heap uses now.
     public var memoryInUse: Int { lantern_state_memory(handle) }
 
+    /// How many of this state's calls had to wake the time-limit watchdog when they started.
+    var watchdogSignals: Int { Int(lantern_watchdog_signals(handle)) }
+
     var stack: LuaStack { LuaStack(L: state) }
 
     // MARK: Host functions and globals

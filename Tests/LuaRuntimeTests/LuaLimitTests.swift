@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LuaRuntime
 
@@ -75,6 +76,20 @@ struct LuaLimitTests {
         // The same state goes on serving after normal calls, and after an ordinary error.
         #expect(throws: LuaError.self) { try lua.evaluate("error('boom')", timeLimitMilliseconds: 100) }
         #expect(try lua.evaluate("return 'Đã liên hệ'", timeLimitMilliseconds: 100) == .string("Đã liên hệ"))
+    }
+
+    @Test("a stream of short calls wakes the watchdog about once per time limit, not once per call")
+    func shortCallsLeaveTheWatchdogAsleep() throws {
+        let lua = try LuaState(memoryLimit: 16 << 20)
+        // Each call returns long before its 5 s deadline, and the pause after it lets the watchdog
+        // wake for the call's signal and find nothing armed. It must then keep to the wake it had
+        // promised: had it gone back to waiting forever, every call would have to signal it again.
+        for _ in 0..<40 {
+            #expect(try lua.evaluate("return 1", timeLimitMilliseconds: 5_000) == .integer(1))
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        // Other suites' calls (shorter limits) can make it wait forever now and then; 40 is the old way.
+        #expect(lua.watchdogSignals <= 10, "\(lua.watchdogSignals) of 40 calls woke the watchdog")
     }
 
     @Test("a state's heap is counted")

@@ -30,6 +30,8 @@ lua_State *lantern_state_lua(lantern_state *state);
 
 /// Bytes the state's heap uses now.
 size_t lantern_state_memory(const lantern_state *state);
+/* How many of the state's calls had to wake the watchdog thread when they armed their deadline. */
+unsigned long lantern_watchdog_signals(lantern_state *state);
 
 /// Compiles `code` (text only, never bytecode) as chunk `chunkname` and leaves the function on the
 /// stack. Returns a LUA_* status; on error the message is on the stack instead.
