@@ -58,6 +58,29 @@ struct LanternBenchTests {
         #expect(report.table().contains("dispatch_ratio"))
     }
 
+    @Test("the dispatch's repeated hook calls are whole invocations, each with its own log cap")
+    func repeatedHookCalls() throws {
+        let workspace = try BenchWorkspace("repeat-test")
+        let crm = try BenchWorkspace.adminOnlyTenant()
+        let folder = try workspace.writePlugin(tenant: "t", name: "counter", extra: "[limits]\nlog_lines = 1", main: """
+            local M = {}
+            local calls = 0
+            function M.on_customer_created(event)
+              calls = calls + 1
+              crm.log("info", "call " .. calls .. " for " .. event.customer.code)
+              crm.log("info", "over this invocation's cap")
+            end
+            return M
+            """)
+        let host = PluginHost(crm: crm, folder: folder)
+        #expect(host.load(folder: folder.appendingPathComponent("counter")).state == .loaded)
+        try host.callHook(of: "counter", for: BenchEvent.event, times: 3)
+        let lines = host.logs(of: "counter").map(\.message)
+        #expect(lines.filter { $0.hasPrefix("call ") } == ["call 1 for KH000042", "call 2 for KH000042", "call 3 for KH000042"])
+        #expect(lines.filter { $0.contains("dropped") }.count == 3)
+        #expect(throws: PluginLoadError.self) { try host.callHook(of: "missing", for: BenchEvent.event, times: 2) }
+    }
+
     @Test("an unknown measurement is refused before anything runs")
     func unknownMeasurement() {
         #expect(throws: BenchError.self) {

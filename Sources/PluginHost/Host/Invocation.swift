@@ -16,7 +16,7 @@ final class Invocation {
     /// What its writes changed, per customer, field by field from the first `from` to the last `to`.
     var changes: [Int64: [String: FieldChange]] = [:]
     /// Where its writes go: its savepoint, opened when first needed, and a job waiting to be written.
-    let writes: InvocationWrites
+    var writes: InvocationWrites
 
     init(id: Int, plugin: String, version: String, hook: String, depth: Int, identity: Identity, customer: Int64?,
          writes: InvocationWrites) {

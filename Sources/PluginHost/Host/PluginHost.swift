@@ -228,20 +228,25 @@ public final class PluginHost: @unchecked Sendable {
     /// `run_as` user, the event's table, the plugin's limits) but outside any transaction, with no
     /// readability check and no ledger entry: the dispatch `lantern bench` measures. Calls the
     /// hook makes into the `crm` API still go through the services, each in its own transaction.
-    public func callHook(of name: String, for event: DomainEvent) throws {
+    ///
+    /// `times` calls in a row, each a whole invocation of its own, with the plugin looked up once
+    /// (as a delivery has its plugin in hand already, and as the bench's C floor loops in C).
+    public func callHook(of name: String, for event: DomainEvent, times: Int = 1) throws {
         guard let (slot, instance) = lock.withLock({ slot(named: name).flatMap { slot in slot.instance.map { (slot, $0) } } }) else {
             throw PluginLoadError(file: folder.appendingPathComponent(name).path, problem: "plugin '\(name)' is not loaded")
         }
         guard instance.hasHook(for: event.kind) else { return }
-        // Outside any transaction: each call the hook makes runs in a transaction of its own.
-        let invocation = makeInvocation(of: instance, for: event, depth: 1, deferringWrites: false)
-        running = invocation
         defer { running = nil }
-        do {
-            try call(instance, with: event, for: invocation)
-        } catch let error as LuaError where error.discardsState {
-            restart(slot, after: instance)
-            throw error
+        for _ in 0..<times {
+            // Outside any transaction: each call the hook makes runs in a transaction of its own.
+            let invocation = makeInvocation(of: instance, for: event, depth: 1, deferringWrites: false)
+            running = invocation
+            do {
+                try call(instance, with: event, for: invocation)
+            } catch let error as LuaError where error.discardsState {
+                restart(slot, after: instance)
+                throw error
+            }
         }
     }
 
