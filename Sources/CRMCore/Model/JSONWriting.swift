@@ -18,6 +18,12 @@ public struct JSONWriting {
     /// The JSON written so far.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// The UTF-8 bytes written so far, without making a `String` of them (valid UTF-8: every
+    /// string went in from a Swift string, everything else is ASCII).
+    public func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer(body)
+    }
+
     /// Appends `piece` as it is (punctuation, keys known to need no escaping).
     public mutating func append(_ piece: StaticString) {
         piece.withUTF8Buffer { bytes.append(contentsOf: $0) }

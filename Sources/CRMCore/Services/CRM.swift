@@ -96,6 +96,14 @@ struct Operation {
                                       entity: entity, entityId: id, before: before, after: after))
     }
 
+    /// Records a change to a customer in the audit log, its snapshots written from the customers
+    /// themselves (the same entry as with `before.snapshot` and `after.snapshot`).
+    func audit(_ action: String, customer id: Int64, before: Customer?, after: Customer?) throws {
+        try tx.appendCustomerAudit(AuditEntry(at: now, actor: identity.label, source: identity.source, action: action,
+                                              entity: "customer", entityId: id, before: nil, after: nil),
+                                   before: before, after: after)
+    }
+
     /// Publishes an event to the subscribers, still inside the transaction.
     func publish(_ kind: DomainEvent.Kind, customer: Customer, before: Customer? = nil,
                  changes: [String: FieldChange] = [:], referrer: Customer? = nil, order: Order? = nil) throws {

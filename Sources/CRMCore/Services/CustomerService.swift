@@ -49,7 +49,7 @@ public struct CustomerService: Sendable {
                     viewers: Self.loginsInStoreOrder(viewers), sharedWith: Self.loginsInStoreOrder(sharedWith),
                     referrer: row.referrerId, points: row.points, source: row.source, createdAt: row.createdAt,
                     updatedAt: row.updatedAt, lastOrderAt: nil, fields: row.fields, deletedAt: nil)
-                try op.audit("customer.create", entity: "customer", id: row.id, before: nil, after: customer.snapshot)
+                try op.audit("customer.create", customer: row.id, before: nil, after: customer)
                 try op.publish(.customerCreated, customer: customer)
                 if let referrer { try op.publish(.customerReferred, customer: customer, referrer: try op.snapshot(referrer.id)) }
                 return customer
@@ -195,7 +195,7 @@ public struct CustomerService: Sendable {
             row.deletedAt = op.now
             row.updatedAt = op.now
             try op.tx.updateCustomer(row)
-            try op.audit("customer.delete", entity: "customer", id: id, before: before.snapshot, after: nil)
+            try op.audit("customer.delete", customer: id, before: before, after: nil)
         }
     }
 
@@ -209,7 +209,7 @@ public struct CustomerService: Sendable {
             row.updatedAt = op.now
             try op.tx.updateCustomer(row)
             let customer = try op.snapshot(id)
-            try op.audit("customer.restore", entity: "customer", id: id, before: nil, after: customer.snapshot)
+            try op.audit("customer.restore", customer: id, before: nil, after: customer)
             return customer
         }
     }
@@ -230,8 +230,7 @@ public struct CustomerService: Sendable {
                 row.relationshipId = relationship.id
                 row.updatedAt = op.now
                 try op.tx.updateCustomer(row)
-                try op.audit("customer.bulk_relationship", entity: "customer", id: id,
-                             before: before.snapshot, after: try op.snapshot(id).snapshot)
+                try op.audit("customer.bulk_relationship", customer: id, before: before, after: try op.snapshot(id))
                 changed += 1
             }
             return changed
@@ -287,7 +286,7 @@ public struct CustomerService: Sendable {
             try op.tx.updateCustomer(original)   // an edit that changes nothing leaves no trace
             return before
         }
-        try op.audit(action, entity: "customer", id: id, before: before.snapshot, after: after.snapshot)
+        try op.audit(action, customer: id, before: before, after: after)
         guard publishing else { return after }
         try op.publish(.customerUpdated, customer: after, before: before, changes: changes)
         if let change = changes["relationship"] {

@@ -83,6 +83,10 @@ public protocol StoreTransaction: AnyObject {
 
     // Audit and notifications
     func appendAudit(_ entry: AuditEntry) throws
+    /// Appends `entry` (whose own snapshots are not read) with the snapshots of customers `before`
+    /// and `after`: the same entry as one with `before?.snapshot` and `after?.snapshot`, which a
+    /// store may write without building those dictionaries (every customer change is audited).
+    func appendCustomerAudit(_ entry: AuditEntry, before: Customer?, after: Customer?) throws
     func auditEntries(entity: String?, entityId: Int64?, limit: Int) throws -> [AuditEntry]
     func insertNotification(_ notification: Notification) throws -> Int64
     func notifications(recipientId: Int64, unreadOnly: Bool) throws -> [Notification]

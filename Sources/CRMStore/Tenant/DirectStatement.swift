@@ -1,3 +1,4 @@
+import CRMCore
 import GRDB
 import GRDBSQLite
 
@@ -24,22 +25,31 @@ struct DirectBindings {
     }
 
     mutating func bind(_ value: String) {
-        let statement = statement
-        let index = index
         var text = value
-        text.withUTF8 { (bytes: UnsafeBufferPointer<UInt8>) -> Void in
-            // An empty string may have no storage; a NULL pointer would bind SQL NULL, not ''.
-            guard let start = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self) else {
-                _ = sqlite3_bind_text(statement, index, "", 0, DirectBindings.transient)
-                return
-            }
-            _ = sqlite3_bind_text(statement, index, start, Int32(bytes.count), DirectBindings.transient)
+        text.withUTF8 { bindText($0) }
+    }
+
+    /// Binds JSON text as written, without making a `String` of it first.
+    mutating func bind(_ json: JSONWriting) {
+        json.withUTF8 { bindText($0) }
+    }
+
+    private mutating func bindText(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // An empty string may have no storage; a NULL pointer would bind SQL NULL, not ''.
+        if let start = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self) {
+            sqlite3_bind_text(statement, index, start, Int32(bytes.count), DirectBindings.transient)
+        } else {
+            sqlite3_bind_text(statement, index, "", 0, DirectBindings.transient)
         }
-        self.index += 1
+        index += 1
     }
 
     mutating func bind(_ value: Int64?) {
         if let value { bind(value) } else { bindNull() }
+    }
+
+    mutating func bind(_ json: JSONWriting?) {
+        if let json { bind(json) } else { bindNull() }
     }
 
     mutating func bind(_ value: String?) {
@@ -72,6 +82,28 @@ extension SQLiteTransaction {
         sqlite3_clear_bindings(handle)
         if let failure {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: failure, sql: sql)
+        }
+    }
+}
+
+extension SQLiteTransaction {
+    /// Runs the cached query `sql` (fixed SQL, first column an integer) with the values `bind`
+    /// binds and returns the first row's first column, or nil when there is no row: an existence
+    /// check or an id lookup on a hot path, without GRDB's cursor and boxed arguments (see
+    /// `executeDirect` for why that is safe here).
+    func fetchDirectInt64(_ sql: String, _ bind: (inout DirectBindings) -> Void) throws -> Int64? {
+        let handle = try db.cachedStatement(sql: sql).sqliteStatement
+        var bindings = DirectBindings(statement: handle)
+        bind(&bindings)
+        precondition(bindings.index - 1 == sqlite3_bind_parameter_count(handle), "\(sql): \(bindings.index - 1) values bound")
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return sqlite3_column_type(handle, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 0)
+        case SQLITE_DONE: return nil
+        case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
         }
     }
 }

@@ -32,17 +32,23 @@ extension SQLiteTransaction {
     }
 
     func customerId(code: String) throws -> Int64? {
-        try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM customers WHERE code = ?"), arguments: [code])
+        // Direct: asked for every customer created (an import's every row).
+        try fetchDirectInt64("SELECT id FROM customers WHERE code = ?") { $0.bind(code) }
     }
 
     func insertCustomer(_ row: CustomerRow) throws -> Int64 {
-        try db.cachedStatement(sql: """
+        let fields = try JSONText.fields(row.fields)
+        // Direct: an import's every row.
+        try executeDirect("""
             INSERT INTO customers (code, name, phone, email, relationship_id, owner_id, referrer_id, points, source, fields,
                                    created_at, updated_at, last_order_at, deleted_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [row.code, row.name, row.phone, row.email, row.relationshipId, row.ownerId, row.referrerId,
-                             row.points, row.source, try JSONText.fields(row.fields), row.createdAt, row.updatedAt,
-                             row.lastOrderAt, row.deletedAt])
+            """) { values in
+            values.bind(row.code); values.bind(row.name); values.bind(row.phone); values.bind(row.email)
+            values.bind(row.relationshipId); values.bind(row.ownerId); values.bind(row.referrerId); values.bind(row.points)
+            values.bind(row.source); values.bind(fields); values.bind(row.createdAt); values.bind(row.updatedAt)
+            values.bind(row.lastOrderAt); values.bind(row.deletedAt)
+        }
         let id = db.lastInsertedRowID
         // A new customer has no lists yet: only the ids given are written (most have none).
         try insertAccessLists(customerId: id, viewers: row.viewerIds, shares: row.sharedWithIds)

@@ -64,7 +64,7 @@ final class SQLiteTransaction: StoreTransaction {
         // (or a savepoint rolls back, which forgets the memo): an import then pays one plain
         // UPDATE per code instead of an upsert read back through RETURNING.
         if let current = memo.counter(name) {
-            try db.cachedStatement(sql: "UPDATE counters SET value = ? WHERE name = ?").execute(arguments: [current + 1, name])
+            try executeDirect("UPDATE counters SET value = ? WHERE name = ?") { row in row.bind(current + 1); row.bind(name) }
             memo.remember(counter: name, value: current + 1)
             return current + 1
         }
@@ -179,11 +179,22 @@ final class SQLiteTransaction: StoreTransaction {
     // MARK: Audit and notifications
 
     func appendAudit(_ entry: AuditEntry) throws {
-        try db.cachedStatement(sql: """
+        try appendAudit(entry, before: try entry.before.map(SnapshotJSON.json), after: try entry.after.map(SnapshotJSON.json))
+    }
+
+    func appendCustomerAudit(_ entry: AuditEntry, before: Customer?, after: Customer?) throws {
+        try appendAudit(entry, before: try before.map(SnapshotJSON.json), after: try after.map(SnapshotJSON.json))
+    }
+
+    private func appendAudit(_ entry: AuditEntry, before: JSONWriting?, after: JSONWriting?) throws {
+        // Direct: one row per change, the commonest write there is.
+        try executeDirect("""
             INSERT INTO audit_log (at, actor, source, action, entity, entity_id, before, after)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [entry.at, entry.actor, entry.source.rawValue, entry.action, entry.entity, entry.entityId,
-                             try entry.before.map(SnapshotJSON.text), try entry.after.map(SnapshotJSON.text)])
+            """) { row in
+            row.bind(entry.at); row.bind(entry.actor); row.bind(entry.source.rawValue); row.bind(entry.action)
+            row.bind(entry.entity); row.bind(entry.entityId); row.bind(before); row.bind(after)
+        }
     }
 
     func auditEntries(entity: String?, entityId: Int64?, limit: Int) throws -> [AuditEntry] {
