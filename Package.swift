@@ -3,6 +3,8 @@
 // The layers below follow ../shared/design.md: each target imports only the ones beneath it.
 import PackageDescription
 
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "Lantern",
     platforms: [.macOS(.v14)],
@@ -35,10 +37,11 @@ let package = Package(
         ),
         // The small C layer between Swift and Lua: protected calls, limits, the sandbox's C functions.
         .target(name: "CLuaShim", dependencies: ["CLua"]),
-        .target(name: "LuaRuntime", dependencies: ["CLua", "CLuaShim"]),
+        .target(name: "LuaRuntime", dependencies: ["CLua", "CLuaShim"], swiftSettings: crossModule),
         .target(
             name: "CRMCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: crossModule
         ),
         .target(
             name: "CRMStore",

@@ -50,11 +50,11 @@ struct LuaStack {
 
     /// Reads the value at `index`; tables are copied whole (read-only proxies are seen through).
     func read(at index: Int32) throws -> LuaValue {
-        var visiting: [UnsafeRawPointer] = []
+        var visiting = OpenTables()
         return try read(at: lua_absindex(L, index), depth: 0, visiting: &visiting)
     }
 
-    private func read(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer]) throws -> LuaValue {
+    private func read(at index: Int32, depth: Int, visiting: inout OpenTables) throws -> LuaValue {
         switch lua_type(L, index) {
         case LUA_TNIL, LUA_TNONE: return .nil_
         case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, index) != 0)
@@ -71,8 +71,12 @@ struct LuaStack {
     func readString(at index: Int32) throws -> String {
         var length = 0
         guard let pointer = lua_tolstring(L, index, &length) else { return "" }
-        // Validating while copying: one pass over the bytes.
-        guard let text = String(validating: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self) else {
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+        // Most strings a plugin passes are ASCII: checked a word at a time, then copied as they
+        // are. The stdlib's `String(validating:as:)` is generic over the encoding and not
+        // specialized: it looked its type metadata up on every call, a third of reading a short key.
+        if Self.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw LuaError.conversion("string is not valid UTF-8")
         }
         return text
@@ -90,20 +94,27 @@ struct LuaStack {
 
     /// Most strings a plugin passes are ASCII: checked a word at a time before the full validation.
     private static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    /// Whether every byte is below 0x80, checked a word at a time.
+    private static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset + 8 <= bytes.count {
-            if bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+            if bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
             offset += 8
         }
-        while offset < bytes.count, bytes[offset] < 0x80 { offset += 1 }
-        if offset == bytes.count { return true }
-        return String(validating: bytes, as: UTF8.self) != nil
+        while offset < bytes.count {
+            if bytes[offset] >= 0x80 { return false }
+            offset += 1
+        }
+        return true
     }
 
     /// Calls `body` with each key and value (each copied) of the table at `index`, read raw like
     /// `read(at:)`, without building the table's dictionary.
     func forEachEntry(at index: Int32, _ body: (LuaValue, LuaValue) throws -> Void) throws {
-        var visiting: [UnsafeRawPointer] = []
+        var visiting = OpenTables()
         try forEachEntry(ofTableAt: lua_absindex(L, index), depth: 0, visiting: &visiting) { key, visiting in
             try body(try read(at: key, depth: 1, visiting: &visiting), try read(at: key + 1, depth: 1, visiting: &visiting))
         }
@@ -113,8 +124,8 @@ struct LuaStack {
     /// deep or already open around it (`visiting`), and calls `entry` with the stack slot of each
     /// key, its value in the slot above, in `lua_next` order; keys are checked to be strings,
     /// numbers or booleans first. The stack is as it was afterwards, thrown or not.
-    func forEachEntry(ofTableAt index: Int32, depth: Int, visiting: inout [UnsafeRawPointer],
-                      _ entry: (_ key: Int32, _ visiting: inout [UnsafeRawPointer]) throws -> Void) throws {
+    func forEachEntry(ofTableAt index: Int32, depth: Int, visiting: inout OpenTables,
+                      _ entry: (_ key: Int32, _ visiting: inout OpenTables) throws -> Void) throws {
         guard depth < Self.maximumDepth else { throw LuaError.conversion("table nested more than \(Self.maximumDepth) levels deep") }
         guard lua_checkstack(L, 4) != 0 else { throw LuaError.conversion("table nested too deeply for the Lua stack") }
         lantern_push_unwrapped(L, index)
@@ -137,7 +148,7 @@ struct LuaStack {
         }
     }
 
-    private func readTable(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer]) throws -> LuaTable {
+    private func readTable(at index: Int32, depth: Int, visiting: inout OpenTables) throws -> LuaTable {
         var entries: [LuaValue: LuaValue] = [:]
         try forEachEntry(ofTableAt: index, depth: depth, visiting: &visiting) { key, visiting in
             entries[try read(at: key, depth: depth + 1, visiting: &visiting)] = try read(at: key + 1, depth: depth + 1, visiting: &visiting)

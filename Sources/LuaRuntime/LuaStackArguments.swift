@@ -15,6 +15,19 @@ public struct LuaStackArguments {
         index < count ? try stack.read(at: Int32(index + 1)) : .nil_
     }
 
+    /// The argument at `index` when it is a string (numbers are not converted), else nil: the
+    /// common case of a string argument without copying every argument before it.
+    public func string(_ index: Int) throws -> String? {
+        guard index < count, lua_type(stack.L, Int32(index + 1)) == LUA_TSTRING else { return nil }
+        return try stack.readString(at: Int32(index + 1))
+    }
+
+    /// The argument at `index` when it is an integer (a float is not converted), else nil.
+    public func integer(_ index: Int) -> Int64? {
+        guard index < count, lua_isinteger(stack.L, Int32(index + 1)) != 0 else { return nil }
+        return lua_tointegerx(stack.L, Int32(index + 1), nil)
+    }
+
     /// True when the argument at `index` is a table (a read-only proxy included).
     public func isTable(_ index: Int) -> Bool {
         index < count && lua_type(stack.L, Int32(index + 1)) == LUA_TTABLE

@@ -6,11 +6,11 @@ extension LuaStack {
     /// proxies seen through, no metamethod run) and refused for the same reasons with the same
     /// errors, but without building a `LuaValue` tree.
     func walk<Visitor: LuaValueVisitor>(at index: Int32, with visitor: inout Visitor) throws {
-        var visiting: [UnsafeRawPointer] = []
+        var visiting = OpenTables()
         try walk(at: lua_absindex(L, index), depth: 0, visiting: &visiting, visitor: &visitor)
     }
 
-    private func walk<Visitor: LuaValueVisitor>(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer],
+    private func walk<Visitor: LuaValueVisitor>(at index: Int32, depth: Int, visiting: inout OpenTables,
                                                 visitor: inout Visitor) throws {
         switch lua_type(L, index) {
         case LUA_TNIL, LUA_TNONE: try visitor.visitNil()
@@ -24,7 +24,7 @@ extension LuaStack {
         }
     }
 
-    private func walkTable<Visitor: LuaValueVisitor>(at index: Int32, depth: Int, visiting: inout [UnsafeRawPointer],
+    private func walkTable<Visitor: LuaValueVisitor>(at index: Int32, depth: Int, visiting: inout OpenTables,
                                                      visitor: inout Visitor) throws {
         try visitor.beginTable()
         var entry = 0

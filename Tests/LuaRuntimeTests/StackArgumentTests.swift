@@ -83,10 +83,43 @@ struct StackArgumentTests {
         #expect(walker.others.sorted() == ["function", "thread"])
     }
 
+    @Test("a table open several times side by side is no cycle; deep nesting past the inline four reads whole")
+    func sharedAndDeepTables() throws {
+        let walker = try Walker()
+        _ = try walker.lua.run("local s = {1} local d = {} local n = d for i = 1, 10 do n.c = {s, s} n = n.c end host.walk(d)")
+        var value = try #require(walker.walked.first)
+        for _ in 0..<10 { value = try #require(value.table?["c"]) }
+        let shared = LuaValue.table(LuaTable(array: [.integer(1)]))
+        #expect(value == .table(LuaTable(array: [shared, shared])))
+        #expect(walker.walked.first == walker.copied.first)
+    }
+
+    @Test("string and integer arguments are read as they are, anything else left to the caller")
+    func scalarArguments() throws {
+        let lua = try SandboxedLua()
+        var seen: [String] = []
+        let probe = lua.lua.registerReadingArguments { arguments in
+            seen = try (0..<3).map { index in
+                "\(try arguments.string(index).map { "s:" + $0 } ?? "-") \(arguments.integer(index).map { "i:\($0)" } ?? "-")"
+            }
+            return []
+        }
+        try lua.lua.setGlobal("probe", probe)
+        _ = try lua.run("probe('Đã liên hệ', 42)")
+        #expect(seen == ["s:Đã liên hệ -", "- i:42", "- -"])
+        _ = try lua.run("probe(4.5, '7', {})")
+        #expect(seen == ["- -", "s:7 -", "- -"])
+        #expect(lua.failure(of: "probe('\\xff')")?.message.contains("string is not valid UTF-8") == true)
+    }
+
     @Test("hostile tables are refused as a copy refuses them, at the caller's line", arguments: [
         ("local t = {} t.t = t host.walk(t)", "a table contains itself"),
         ("local t = {} for i = 1, 40 do t = {t} end host.walk(t)", "table nested more than 32 levels deep"),
         ("host.walk({[{}] = 1})", "table keys must be strings, numbers or booleans, not table"),
+        // A cycle closing past the first four open tables (kept inline), and one spanning them.
+        ("local t = {} local n = t for i = 1, 6 do n.c = {} n = n.c end n.back = t.c.c.c.c.c host.walk(t)", "a table contains itself"),
+        ("local t = {} local n = t for i = 1, 6 do n.c = {} n = n.c end n.back = t host.walk(t)", "a table contains itself"),
+        ("host.walk({{{{{{{{[{}] = 'deep'}}}}}}}}, 'x')", "table keys must be strings, numbers or booleans, not table"),
         ("host.walk({name = '\\xff'})", "string is not valid UTF-8"),
         ("host.walk({name = 'Nguy\\xe1\\xbb'})", "string is not valid UTF-8"),
     ])

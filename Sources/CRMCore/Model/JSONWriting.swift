@@ -9,9 +9,12 @@
 /// json.append("}")
 /// json.text   // {"Nguyễn \"Gia\" Khương"}
 /// ```
+///
+/// The appends are `@inlinable`: a job's payload is written piece by piece from another module
+/// (the plugin host's table walk), and a call per two-byte piece cost more than the bytes.
 public struct JSONWriting {
-    private var bytes: [UInt8] = []
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    @usableFromInline var bytes: [UInt8] = []
+    @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
@@ -25,11 +28,17 @@ public struct JSONWriting {
     }
 
     /// Appends `piece` as it is (punctuation, keys known to need no escaping).
+    @inlinable
     public mutating func append(_ piece: StaticString) {
-        piece.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        // Byte by byte: pieces are a few bytes long, and `append(contentsOf:)`'s own checks cost
+        // more than copying them (a twentieth of writing a job's payload).
+        piece.withUTF8Buffer { buffer in
+            for byte in buffer { bytes.append(byte) }
+        }
     }
 
     /// Appends a whole number.
+    @inlinable
     public mutating func append(_ number: Int64) { bytes.append(contentsOf: String(number).utf8) }
 
     /// Appends text as it is, unquoted (a number's description).
@@ -43,6 +52,7 @@ public struct JSONWriting {
     }
 
     /// Appends UTF-8 `bytes` as a JSON string literal, escaped as `appendString(_:)` escapes.
+    @inlinable
     public mutating func appendString(utf8 text: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text {

@@ -12,13 +12,13 @@ enum JobBindings {
         let schedule = lua.registerReadingArguments { [unowned plugin] stack in
             let invocation = try CRMBindings.running(plugin, calling: "crm.schedule")
             let delay = try Delay.seconds(argument: 0, of: stack, function: "crm.schedule")
-            let handler = try LuaArguments(function: "crm.schedule", 1, of: stack).string(1)
+            let handler = try stack.string(1) ?? LuaArguments(function: "crm.schedule", 1, of: stack).string(1)
             guard plugin.functions.contains(handler) else {
                 throw BindingError("crm.schedule: '\(handler)' is not a function of this plugin's module (functions: \(plugin.functions.sorted().joined(separator: ", ")))")
             }
             let payload: String
             if stack.isNil(2) {
-                payload = try JobPayload.encode(LuaTable(), function: "crm.schedule")
+                payload = JobPayload.empty
             } else if stack.isTable(2) {
                 payload = try JobPayload.encode(argument: 2, of: stack, function: "crm.schedule")
             } else {

@@ -21,6 +21,7 @@ enum Delay {
 
     /// The delay given as argument `index`, a table's entries read off the stack one by one.
     static func seconds(argument index: Int, of arguments: LuaStackArguments, function: String) throws -> Int64 {
+        if let seconds = arguments.integer(index) { return try checked(Double(seconds), function: function) }
         guard arguments.isTable(index) else { return try seconds(try arguments.value(index), function: function) }
         var sum = 0.0
         try arguments.forEachEntry(index) { key, amount in sum += try seconds(key, amount, function: function) }

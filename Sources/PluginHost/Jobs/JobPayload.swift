@@ -30,6 +30,9 @@ enum JobPayload {
         }
     }
 
+    /// The text of an empty payload (`crm.schedule` without one).
+    static let empty = (try? encode(LuaTable(), function: "")) ?? #"{"t":[]}"#
+
     /// The text of a payload table; refuses what cannot be stored (functions and the like),
     /// naming the function called.
     static func encode(_ payload: LuaTable, function: String) throws -> String {
