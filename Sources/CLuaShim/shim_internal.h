@@ -11,8 +11,26 @@
 /* How many coroutines may be running inside each other; Lua itself stops at about 200 C levels. */
 #define SHIM_MAX_RUNNING 256
 
+/* Small blocks (up to SMALL_MAX bytes) served from the state's own pool (SmallBlocks.c). */
+#define SMALL_MAX 256
+typedef struct small_blocks {
+    void *free[SMALL_MAX / 16];   /* a list of freed blocks per size: 16, 32, ... 256 bytes */
+    char *bump;                    /* the unused rest of the newest chunk */
+    size_t bump_left;
+    size_t next_chunk;
+    struct small_chunk *chunks;
+} small_blocks;
+
+/* A block of `size` bytes (1 to SMALL_MAX), or NULL when malloc fails; freeing and resizing
+   take the size the block was allocated with, as Lua's allocator is told it. */
+void *small_alloc(small_blocks *pool, size_t size);
+void small_free(small_blocks *pool, void *block, size_t size);
+/* Gives every chunk back (after lua_close, when no block is in use). */
+void small_release_all(small_blocks *pool);
+
 struct lantern_state {
     lua_State *L;
+    small_blocks small;
     size_t used;
     size_t limit;
     /* The limit is enforced only while a script runs (inside lantern_call) and not while the host

@@ -99,4 +99,52 @@ struct LuaLimitTests {
         _ = try lua.evaluate("big = ('x'):rep(1000000)")
         #expect(lua.memoryInUse >= before + 1_000_000)
     }
+
+    @Test("blocks of every size, grown and shrunk across the small-block pool's bound, keep their contents")
+    func smallBlockPool() throws {
+        let lua = try LuaState(memoryLimit: 64 << 20)
+        _ = try lua.evaluate("collectgarbage()")
+        let before = lua.memoryInUse
+        // Tables grow through every small size class and past 256 bytes (moved out of the pool)
+        // and are emptied again; strings of every length up to 600 bytes are made and dropped;
+        // a checksum over everything still alive would show any block handed out twice.
+        let code = """
+            local kept, sum = {}, 0
+            for round = 1, 30 do
+              local t = {}
+              for i = 1, round * 7 do t[i] = ("%d:%s"):format(i, ("v"):rep(i % 40)) end
+              local h = {}
+              for i = 1, round * 3 do h["k" .. i] = { i, tostring(i), { i * 2 } } end
+              for i = 3, round * 7, 3 do t[i] = nil end
+              local strings = {}
+              for n = round, 600, 7 do strings[#strings + 1] = (string.char(65 + n % 26)):rep(n) .. round end
+              kept[round] = { t, h, ("s"):rep(round * 20), strings }
+              if round % 5 == 0 then collectgarbage() end
+            end
+            for round, entry in ipairs(kept) do
+              local t, h, s = entry[1], entry[2], entry[3]
+              for i = 1, round * 7 do
+                local want = i % 3 ~= 0 and ("%d:%s"):format(i, ("v"):rep(i % 40)) or nil
+                if t[i] ~= want then error("table " .. round .. " item " .. i .. " is " .. tostring(t[i])) end
+              end
+              for i = 1, round * 3 do
+                local v = h["k" .. i]
+                if v[1] ~= i or v[2] ~= tostring(i) or v[3][1] ~= i * 2 then error("hash " .. round .. " lost k" .. i) end
+              end
+              if s ~= ("s"):rep(round * 20) then error("string " .. round) end
+              local k = 0
+              for n = round, 600, 7 do
+                k = k + 1
+                if entry[4][k] ~= (string.char(65 + n % 26)):rep(n) .. round then error("string of " .. n .. " in round " .. round) end
+              end
+              sum = sum + #s
+            end
+            kept = nil
+            return sum
+            """
+        #expect(try lua.evaluate(code, timeLimitMilliseconds: 5_000) == .integer(9_300))
+        _ = try lua.evaluate("collectgarbage() collectgarbage()")
+        // What was allocated is counted as freed again (the pool keeps the memory, not the count).
+        #expect(lua.memoryInUse < before + 16_384, "\(lua.memoryInUse) bytes in use, \(before) before")
+    }
 }
