@@ -20,12 +20,16 @@ public struct JobService: Sendable {
 
     /// Schedules `handler` of the acting plugin at `dueAt`; with a `key`, the plugin's pending
     /// job with that key is replaced (its window starts again). Returns the new job.
+    ///
+    /// Scheduling needs no permission (plugin-api.md section 4), only the plugin's name: the
+    /// identity is not resolved into a user and role, which a hook scheduling a job per event
+    /// paid for on every call.
     public func schedule(handler: String, payload: String, dueAt: Int64, key: String?, by identity: Identity) throws -> Job {
         let plugin = try pluginName(identity, "crm.schedule")
         // One statement, atomic by itself: no savepoint around it (a hook schedules once per event).
-        return try crm.performInPlace(identity) { op in
-            let job = try Self.reservedJob(plugin: plugin, handler: handler, payload: payload, dueAt: dueAt, key: key, op)
-            try op.tx.insertJob(job)
+        return try crm.store.writeInPlace { tx in
+            let job = try reservedJob(plugin: plugin, handler: handler, payload: payload, dueAt: dueAt, key: key, tx)
+            try tx.insertJob(job)
             return job
         }
     }
@@ -34,16 +38,16 @@ public struct JobService: Sendable {
     /// transaction that writes it later in that same transaction with `insert` (or drops it).
     public func prepare(handler: String, payload: String, dueAt: Int64, key: String?, by identity: Identity) throws -> Job {
         let plugin = try pluginName(identity, "crm.schedule")
-        return try crm.performReading(identity) { op in
-            try Self.reservedJob(plugin: plugin, handler: handler, payload: payload, dueAt: dueAt, key: key, op)
+        return try crm.store.read { tx in
+            try reservedJob(plugin: plugin, handler: handler, payload: payload, dueAt: dueAt, key: key, tx)
         }
     }
 
-    /// A new pending job of `plugin` under an id reserved in `op`'s transaction.
-    private static func reservedJob(plugin: String, handler: String, payload: String, dueAt: Int64, key: String?,
-                                    _ op: Operation) throws -> Job {
-        Job(id: try op.tx.reserveJobId(), plugin: plugin, key: key, handler: handler, payload: payload, dueAt: dueAt,
-            createdAt: op.now)
+    /// A new pending job of `plugin` under an id reserved in `tx`.
+    private func reservedJob(plugin: String, handler: String, payload: String, dueAt: Int64, key: String?,
+                             _ tx: any StoreTransaction) throws -> Job {
+        Job(id: try tx.reserveJobId(), plugin: plugin, key: key, handler: handler, payload: payload, dueAt: dueAt,
+            createdAt: crm.clock.now())
     }
 
     /// Writes a job `prepare` made, in the transaction it was prepared in, in place (the store may

@@ -153,19 +153,29 @@ public final class PluginHost: @unchecked Sendable {
         if let cause, event.actor.plugin == cause.plugin, event.kind == .customerUpdated {
             cause.record(event.changes, customer: event.customer.id)
         }
-        let targets = lock.withLock {
-            slots.values.filter { slot in
-                guard let instance = slot.instance, instance.manifest.enabled, instance.hasHook(for: event.kind) else { return false }
-                return event.actor.plugin != instance.manifest.name   // never its own writes
-            }.sorted { $0.name < $1.name }
+        // One look at the slots under the lock: each target with the user it runs as.
+        let targets: [(slot: PluginSlot, runAs: String)] = lock.withLock {
+            var found: [(slot: PluginSlot, runAs: String)] = []
+            for slot in slots.values {
+                guard let instance = slot.instance, instance.manifest.enabled, instance.hasHook(for: event.kind),
+                      event.actor.plugin != instance.manifest.name else { continue }   // never its own writes
+                found.append((slot, instance.manifest.runAs))
+            }
+            if found.count > 1 { found.sort { $0.slot.name < $1.slot.name } }
+            return found
         }
-        var readableBy: [String: Bool] = [:]   // plugins often share a run_as user: ask once per user
-        for slot in targets {
-            guard let runAs = lock.withLock({ slot.instance?.manifest.runAs }) else { continue }
-            let readable = try readableBy[runAs] ?? mayRead(event.customer, as: runAs)
-            readableBy[runAs] = readable
+        // Plugins often share a run_as user: ask once per user (a list: there are a few at most).
+        var readableBy: [(login: String, readable: Bool)] = []
+        for target in targets {
+            let readable: Bool
+            if let known = readableBy.first(where: { $0.login == target.runAs }) {
+                readable = known.readable
+            } else {
+                readable = try mayRead(event.customer, as: target.runAs)
+                readableBy.append((target.runAs, readable))
+            }
             guard readable else { continue }
-            queue.append(PendingEvent(slot: slot, event: event, depth: (cause?.depth ?? 0) + 1, cause: cause?.id))
+            queue.append(PendingEvent(slot: target.slot, event: event, depth: (cause?.depth ?? 0) + 1, cause: cause?.id))
         }
         guard !draining else { return }
         draining = true
