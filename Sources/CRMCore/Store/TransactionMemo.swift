@@ -24,14 +24,31 @@ public final class TransactionMemo {
     /// them; only a savepoint rolling back drops them (the store writes them out before one
     /// opens, so what is held was all appended inside the innermost open savepoint).
     public var heldLedgerEntries: [LedgerEntry] = []
-    public var heldJobs: [Job] = []
+    public private(set) var heldJobs: [Job] = []
+    /// The highest id among `heldJobs` (0 with none): ids are reserved in ascending order, so a
+    /// new job's id is nearly always above it, and only then is the list searched for a clash.
+    private var heldJobsHighestId: Int64 = 0
     /// True for the memo of a top-level transaction the store itself runs (and so commits).
     public let holdsWrites: Bool
 
     /// The held jobs, no longer held (the store is about to write them).
     public func takeHeldJobs() -> [Job] {
-        defer { heldJobs.removeAll(keepingCapacity: true) }
+        defer { dropHeldJobs() }
         return heldJobs
+    }
+
+    /// Holds `job` back to be written with others, unless a held job has its id (false).
+    public func hold(_ job: Job) -> Bool {
+        if job.id <= heldJobsHighestId, heldJobs.contains(where: { $0.id == job.id }) { return false }
+        heldJobs.append(job)
+        heldJobsHighestId = max(heldJobsHighestId, job.id)
+        return true
+    }
+
+    /// Forgets the held jobs (a savepoint rolled back around them, or they were written).
+    public func dropHeldJobs() {
+        heldJobs.removeAll(keepingCapacity: true)
+        heldJobsHighestId = 0
     }
 
     /// The held ledger entries, no longer held (the store is about to write them).

@@ -53,7 +53,7 @@ public final class SQLiteTenantStore: TenantStore {
     public func writeInPlace<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try writer.unsafeReentrantWrite { db in
             guard db.isInsideTransaction else { return try transaction(body) }
-            return try body(SQLiteTransaction(db, memo: memos.current ?? TransactionMemo()))
+            return try body(memos.transaction(in: db))
         }
     }
 
@@ -63,14 +63,14 @@ public final class SQLiteTenantStore: TenantStore {
         try writer.unsafeReentrantWrite { db in
             var result: T?
             if db.isInsideTransaction {
-                let transaction = SQLiteTransaction(db, memo: memos.current ?? TransactionMemo())
+                let transaction = memos.transaction(in: db)
                 result = try transaction.savepoint { try body(transaction) }
             } else {
                 let memo = TransactionMemo(holdsWrites: true)
-                memos.current = memo
+                let transaction = SQLiteTransaction(db, memo: memo)
+                memos.current = transaction
                 defer { memos.current = nil }
                 try db.inTransaction(.immediate) {
-                    let transaction = SQLiteTransaction(db, memo: memo)
                     result = try body(transaction)
                     // A change that failed halfway without a savepoint left part of its writes behind.
                     if let aborted = memo.abortedChange { throw aborted }
@@ -85,8 +85,16 @@ public final class SQLiteTenantStore: TenantStore {
     }
 }
 
-/// Holds the running top-level transaction's memo. Only the database writer's serialized
-/// queue reads or sets it, hence unchecked.
+/// Holds the running top-level transaction (and so its memo), handed to every service call
+/// nested in it: a hook's delivery reaches the store four or five times per event, and a new
+/// transaction object each time showed. Only the database writer's serialized queue reads or
+/// sets it, hence unchecked.
 private final class MemoSlot: @unchecked Sendable {
-    var current: TransactionMemo?
+    var current: SQLiteTransaction?
+
+    /// The running top-level transaction, or (inside a transaction the store did not open) a
+    /// new one over `db` with a memo of its own.
+    func transaction(in db: Database) -> SQLiteTransaction {
+        current ?? SQLiteTransaction(db, memo: TransactionMemo())
+    }
 }

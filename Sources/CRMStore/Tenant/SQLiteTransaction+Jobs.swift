@@ -34,11 +34,10 @@ extension SQLiteTransaction {
         }
         // Held like the ledger's entries; a second job under a held id is written at once, after
         // the held ones, so its clash fails here with SQLite's own error.
-        guard memo.holdsWrites, !memo.heldJobs.contains(where: { $0.id == job.id }) else {
+        guard memo.holdsWrites, memo.hold(job) else {
             try writeHeldJobs()
             return try writeJobs([job])
         }
-        memo.heldJobs.append(job)
         if memo.heldJobs.count >= 4 * Self.jobRowsPerStatement { try writeHeldJobs() }
     }
 

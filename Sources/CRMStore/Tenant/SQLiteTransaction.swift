@@ -46,7 +46,7 @@ final class SQLiteTransaction: StoreTransaction {
         memo.forget()   // it may have seen what the savepoint rolled back
         memo.abortedChange = savepoint.abortedBefore   // what aborted inside was rolled back with it
         memo.heldLedgerEntries.removeAll()   // appended inside it (see `openSavepoint`)
-        memo.heldJobs.removeAll()
+        memo.dropHeldJobs()
     }
 
     // MARK: Settings
