@@ -3,6 +3,9 @@
 // The layers below follow ../shared/design.md: each target imports only the ones beneath it.
 import PackageDescription
 
+// Release builds of the runtime layers let other modules specialize their generics: the plugin
+// host walks Lua tables with a visitor from LuaRuntime, which otherwise ran unspecialized (looking
+// type metadata up at run time) on every `crm.schedule` (README, Performance, sixth pass).
 let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
