@@ -27,7 +27,7 @@ static inline void release_block(lantern_state *state, void *block, size_t size)
 static void *resize_block(lantern_state *state, void *ptr, size_t old, size_t nsize) {
     if (old > SMALL_MAX && nsize > SMALL_MAX) return realloc(ptr, nsize);
     /* Same small size class: the block already has room. */
-    if (old != 0 && old <= SMALL_MAX && nsize <= SMALL_MAX && (old + 15) / 16 == (nsize + 15) / 16) return ptr;
+    if (old != 0 && old <= SMALL_MAX && nsize <= SMALL_MAX && small_class(old) == small_class(nsize)) return ptr;
     void *block = nsize <= SMALL_MAX ? small_alloc(&state->small, nsize) : malloc(nsize);
     if (block == NULL) return NULL;
     if (old != 0) {

@@ -12,15 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SMALL_STEP 16
 #define SMALL_FIRST_CHUNK 1024
 #define SMALL_LAST_CHUNK (64 * 1024)
 
 struct small_chunk { struct small_chunk *next; };
 /* A chunk's first 16 bytes hold its link, so blocks after it stay 16-byte aligned. */
 #define SMALL_CHUNK_HEADER 16
-
-static inline int size_class(size_t size) { return (int)((size + SMALL_STEP - 1) / SMALL_STEP) - 1; }
 
 static void *carve(small_blocks *pool, size_t size) {
     if (pool->bump_left < size) {
@@ -33,7 +30,7 @@ static void *carve(small_blocks *pool, size_t size) {
         while (pool->bump_left >= SMALL_STEP) {
             size_t piece = pool->bump_left >= SMALL_MAX ? SMALL_MAX : pool->bump_left / SMALL_STEP * SMALL_STEP;
             void **block = (void **)pool->bump;
-            int class = size_class(piece);
+            int class = small_class(piece);
             *block = pool->free[class];
             pool->free[class] = block;
             pool->bump += piece;
@@ -50,7 +47,7 @@ static void *carve(small_blocks *pool, size_t size) {
 }
 
 void *small_alloc(small_blocks *pool, size_t size) {
-    int class = size_class(size);
+    int class = small_class(size);
     void **block = pool->free[class];
     if (block != NULL) {
         pool->free[class] = *block;
@@ -60,7 +57,7 @@ void *small_alloc(small_blocks *pool, size_t size) {
 }
 
 void small_free(small_blocks *pool, void *block, size_t size) {
-    int class = size_class(size);
+    int class = small_class(size);
     void **link = block;
     *link = pool->free[class];
     pool->free[class] = link;

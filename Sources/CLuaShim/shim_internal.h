@@ -11,10 +11,12 @@
 /* How many coroutines may be running inside each other; Lua itself stops at about 200 C levels. */
 #define SHIM_MAX_RUNNING 256
 
-/* Small blocks (up to SMALL_MAX bytes) served from the state's own pool (SmallBlocks.c). */
+/* Small blocks (up to SMALL_MAX bytes, in size classes SMALL_STEP apart) served from the state's
+   own pool (SmallBlocks.c). */
 #define SMALL_MAX 256
+#define SMALL_STEP 16
 typedef struct small_blocks {
-    void *free[SMALL_MAX / 16];   /* a list of freed blocks per size: 16, 32, ... 256 bytes */
+    void *free[SMALL_MAX / SMALL_STEP];   /* a list of freed blocks per size: 16, 32, ... 256 bytes */
     char *bump;                    /* the unused rest of the newest chunk */
     size_t bump_left;
     size_t next_chunk;
@@ -24,6 +26,8 @@ typedef struct small_blocks {
 /* A block of `size` bytes (1 to SMALL_MAX), or NULL when malloc fails; freeing and resizing
    take the size the block was allocated with, as Lua's allocator is told it. */
 void *small_alloc(small_blocks *pool, size_t size);
+/* The size class of a small block of `size` bytes: blocks of one class are interchangeable. */
+static inline int small_class(size_t size) { return (int)((size + SMALL_STEP - 1) / SMALL_STEP) - 1; }
 void small_free(small_blocks *pool, void *block, size_t size);
 /* Gives every chunk back (after lua_close, when no block is in use). */
 void small_release_all(small_blocks *pool);

@@ -69,9 +69,7 @@ struct LuaStack {
 
     /// The text of the string at `index` (which must be a string, so nothing is converted in place).
     func readString(at index: Int32) throws -> String {
-        var length = 0
-        guard let pointer = lua_tolstring(L, index, &length) else { return "" }
-        let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+        let bytes = rawBytes(at: index)
         // Most strings a plugin passes are ASCII: checked a word at a time, then copied as they
         // are. The stdlib's `String(validating:as:)` is generic over the encoding and not
         // specialized: it looked its type metadata up on every call, a third of reading a short key.
@@ -85,11 +83,16 @@ struct LuaStack {
     /// The bytes of the string at `index`, checked to be UTF-8; valid while the string stays on
     /// the stack. (`index` must hold a string, so nothing is converted in place.)
     func stringBytes(at index: Int32) throws -> UnsafeRawBufferPointer {
-        var length = 0
-        guard let pointer = lua_tolstring(L, index, &length) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+        let bytes = rawBytes(at: index)
         guard Self.isUTF8(bytes) else { throw LuaError.conversion("string is not valid UTF-8") }
         return bytes
+    }
+
+    /// The bytes of the string at `index`, unchecked (empty when it holds no string).
+    private func rawBytes(at index: Int32) -> UnsafeRawBufferPointer {
+        var length = 0
+        guard let pointer = lua_tolstring(L, index, &length) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: length)
     }
 
     /// Most strings a plugin passes are ASCII: checked a word at a time before the full validation.

@@ -52,7 +52,7 @@ public struct JobService: Sendable {
 
     /// Writes a job `prepare` made, in the transaction it was prepared in, in place (the store may
     /// hold it back until the transaction's next statement on jobs, savepoint or commit).
-    /// `prepare` resolved the identity in that transaction already, so it is not resolved again.
+    /// Like `prepare`, it checks only that the identity is the job's plugin (nothing to resolve).
     public func insert(_ job: Job, by identity: Identity) throws {
         guard try pluginName(identity, "crm.schedule") == job.plugin else {
             throw CRMError.invalid(field: "job", reason: "a plugin writes only its own jobs, not \(job.plugin)'s")

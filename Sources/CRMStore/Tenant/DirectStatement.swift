@@ -72,26 +72,29 @@ extension SQLiteTransaction {
     /// statement inside a transaction (no observer watches these tables; it is neither a
     /// transaction nor a savepoint statement), so it is left out.
     func executeDirect(_ sql: String, _ bind: (inout DirectBindings) -> Void) throws {
-        let handle = try db.cachedStatement(sql: sql).sqliteStatement
-        var bindings = DirectBindings(statement: handle)
-        bind(&bindings)
-        precondition(bindings.index - 1 == sqlite3_bind_parameter_count(handle), "\(sql): \(bindings.index - 1) values bound")
-        let code = sqlite3_step(handle)
-        let failure: String? = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(db.sqliteConnection))
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        if let failure {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: failure, sql: sql)
+        try stepDirect(sql, bind) { _, code in
+            guard code == SQLITE_DONE else { throw directFailure(code, sql) }
         }
     }
-}
 
-extension SQLiteTransaction {
     /// Runs the cached query `sql` (fixed SQL, first column an integer) with the values `bind`
     /// binds and returns the first row's first column, or nil when there is no row: an existence
     /// check or an id lookup on a hot path, without GRDB's cursor and boxed arguments (see
     /// `executeDirect` for why that is safe here).
     func fetchDirectInt64(_ sql: String, _ bind: (inout DirectBindings) -> Void) throws -> Int64? {
+        try stepDirect(sql, bind) { handle, code in
+            switch code {
+            case SQLITE_ROW: return sqlite3_column_type(handle, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 0)
+            case SQLITE_DONE: return nil
+            default: throw directFailure(code, sql)
+            }
+        }
+    }
+
+    /// Binds the cached statement `sql`, steps it once and hands `result` its handle and the step's
+    /// code (before the statement is reset, so SQLite's message still describes a failure).
+    private func stepDirect<T>(_ sql: String, _ bind: (inout DirectBindings) -> Void,
+                               _ result: (_ handle: OpaquePointer, _ code: Int32) throws -> T) throws -> T {
         let handle = try db.cachedStatement(sql: sql).sqliteStatement
         var bindings = DirectBindings(statement: handle)
         bind(&bindings)
@@ -100,11 +103,11 @@ extension SQLiteTransaction {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        switch sqlite3_step(handle) {
-        case SQLITE_ROW: return sqlite3_column_type(handle, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 0)
-        case SQLITE_DONE: return nil
-        case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-        }
+        return try result(handle, sqlite3_step(handle))
+    }
+
+    private func directFailure(_ code: Int32, _ sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
     }
 }
 

@@ -12,7 +12,7 @@ import GRDB
 public final class SQLiteTenantStore: TenantStore {
     private let writer: any DatabaseWriter
     /// The memo of the top-level transaction running now (only touched on the writer's queue).
-    private let memos = MemoSlot()
+    private let running = RunningTransaction()
 
     /// Opens (creating when missing) the database file at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -53,7 +53,7 @@ public final class SQLiteTenantStore: TenantStore {
     public func writeInPlace<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try writer.unsafeReentrantWrite { db in
             guard db.isInsideTransaction else { return try transaction(body) }
-            return try body(memos.transaction(in: db))
+            return try body(running.transaction(in: db))
         }
     }
 
@@ -63,13 +63,13 @@ public final class SQLiteTenantStore: TenantStore {
         try writer.unsafeReentrantWrite { db in
             var result: T?
             if db.isInsideTransaction {
-                let transaction = memos.transaction(in: db)
+                let transaction = running.transaction(in: db)
                 result = try transaction.savepoint { try body(transaction) }
             } else {
                 let memo = TransactionMemo(holdsWrites: true)
                 let transaction = SQLiteTransaction(db, memo: memo)
-                memos.current = transaction
-                defer { memos.current = nil }
+                running.current = transaction
+                defer { running.current = nil }
                 try db.inTransaction(.immediate) {
                     result = try body(transaction)
                     // A change that failed halfway without a savepoint left part of its writes behind.
@@ -89,7 +89,7 @@ public final class SQLiteTenantStore: TenantStore {
 /// nested in it: a hook's delivery reaches the store four or five times per event, and a new
 /// transaction object each time showed. Only the database writer's serialized queue reads or
 /// sets it, hence unchecked.
-private final class MemoSlot: @unchecked Sendable {
+private final class RunningTransaction: @unchecked Sendable {
     var current: SQLiteTransaction?
 
     /// The running top-level transaction, or (inside a transaction the store did not open) a

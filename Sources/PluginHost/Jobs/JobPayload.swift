@@ -30,8 +30,9 @@ enum JobPayload {
         }
     }
 
-    /// The text of an empty payload (`crm.schedule` without one).
-    static let empty = (try? encode(LuaTable(), function: "")) ?? #"{"t":[]}"#
+    /// The text of an empty payload (`crm.schedule` without one). An empty table holds nothing
+    /// that could be refused, so encoding it cannot fail.
+    static let empty = try! encode(LuaTable(), function: "crm.schedule")
 
     /// The text of a payload table; refuses what cannot be stored (functions and the like),
     /// naming the function called.
