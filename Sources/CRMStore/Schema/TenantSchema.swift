@@ -182,6 +182,16 @@ enum TenantSchema {
                 CREATE INDEX plugin_ledger_customer ON plugin_ledger(customer_id, id);
                 """)
         }
+        migrator.registerMigration("v5: pending jobs listed from the due index, failed ones from their own") { db in
+            // plugin_jobs_plugin (plugin, status, due_at) took an entry for every job scheduled
+            // (a tenth of an import row with a hook) to answer two rare questions: a plugin's
+            // pending jobs (`crm.jobs()`, now read from plugin_jobs_due in due order) and the failed
+            // jobs people look at, which get a partial index no pending job ever enters.
+            try db.execute(sql: """
+                DROP INDEX plugin_jobs_plugin;
+                CREATE INDEX plugin_jobs_failed ON plugin_jobs(plugin, due_at, id) WHERE status = 'failed';
+                """)
+        }
         return migrator
     }
 }
