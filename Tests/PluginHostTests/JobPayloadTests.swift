@@ -21,6 +21,32 @@ struct JobPayloadTests {
         #expect(try JobPayload.decode(text) == .table(payload))
     }
 
+    @Test("a table is its keys and values in turn, floats alone are objects")
+    func compactLayout() throws {
+        // One entry per table: a table's entries are written in the order they are walked.
+        let text = try JobPayload.encode(LuaTable([.string("tried"): .table(LuaTable(array: [.string("an")]))]), function: "crm.schedule")
+        #expect(text == #"["tried",[1,"an"]]"#)
+        #expect(try JobPayload.encode(LuaTable([.integer(-3): .number(0.5)]), function: "crm.schedule")
+                == #"[-3,{"n":\#(0.5.bitPattern)}]"#)
+    }
+
+    @Test("payloads stored in the earlier tagged layout still come back exactly")
+    func earlierLayout() throws {
+        let stored = #"{"t":[{"k":{"s":"customer"},"v":{"i":37}},{"k":{"s":"owner"},"v":{"s":"binh"}},"#
+            + #"{"k":{"s":"tried"},"v":{"t":[{"k":{"i":1},"v":{"s":"binh"}}]}},{"k":{"b":true},"v":{"n":4602678819172646912}}]}"#
+        #expect(try JobPayload.decode(stored) == .table(LuaTable([
+            .string("customer"): .integer(37), .string("owner"): .string("binh"),
+            .string("tried"): .table(LuaTable(array: [.string("binh")])), .boolean(true): .number(0.5),
+        ])))
+    }
+
+    @Test("a stored payload that is cut short or not JSON is refused")
+    func refusesDamagedText() {
+        for damaged in [#"["customer",37,"owner"]"#, #"["customer",37"#, "", #"{"x":1}"#] {
+            #expect(throws: (any Error).self, "\(damaged)") { try JobPayload.decode(damaged) }
+        }
+    }
+
     @Test("what cannot be stored is refused, naming the function")
     func refusesFunctions() {
         let error = #expect(throws: BindingError.self) {

@@ -4,29 +4,57 @@ import LuaRuntime
 
 /// A job's payload as text in the database, and back, exactly: integers stay integers, floats
 /// keep every bit, keys keep their type (plugin-api.md section 4: "it comes back exactly").
+///
+/// The text is JSON in which a table is an array of its keys and values in turn
+/// (`["customer",37,"tried",[1,"an"]]`), a string, integer or boolean is itself, and a float is
+/// `{"n":<its bits>}` (an object is never a table, so nothing else can be mistaken for one).
+/// Payloads written before it, with every value tagged (`{"t":[{"k":{"s":"customer"},"v":{"i":37}}]}`,
+/// three times the bytes on a job row), are still read: their values are all objects, which
+/// this layout uses for floats only, in the same `{"n":…}` shape.
 enum JobPayload {
-    /// One value of a payload; a table is a list of its key/value pairs.
+    /// One value of a payload, in either layout.
     private indirect enum Stored: Decodable {
         case string(String)
         case integer(Int64)
         case number(Double)
         case boolean(Bool)
-        case table([Pair])
+        case table([(key: Stored, value: Stored)])
 
-        struct Pair: Decodable {
-            let k: Stored
-            let v: Stored
-        }
-
-        private enum CodingKeys: String, CodingKey { case s, i, n, b, t }
+        private enum Tag: String, CodingKey { case s, i, n, b, t }
 
         init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            if let text = try container.decodeIfPresent(String.self, forKey: .s) { self = .string(text) }
+            if var list = try? decoder.unkeyedContainer() {
+                var pairs: [(key: Stored, value: Stored)] = []
+                while !list.isAtEnd {
+                    let key = try list.decode(Stored.self)
+                    guard !list.isAtEnd else {
+                        throw DecodingError.dataCorruptedError(in: list, debugDescription: "a table's last key has no value")
+                    }
+                    pairs.append((key, try list.decode(Stored.self)))
+                }
+                self = .table(pairs)
+            } else if let tagged = try? decoder.container(keyedBy: Tag.self) {
+                self = try Self(tagged: tagged)
+            } else {
+                let value = try decoder.singleValueContainer()
+                if let flag = try? value.decode(Bool.self) { self = .boolean(flag) }
+                else if let integer = try? value.decode(Int64.self) { self = .integer(integer) }
+                else { self = .string(try value.decode(String.self)) }
+            }
+        }
+
+        /// A float (`{"n":bits}`, both layouts) or any value of the first layout.
+        private init(tagged container: KeyedDecodingContainer<Tag>) throws {
+            if let bits = try container.decodeIfPresent(UInt64.self, forKey: .n) { self = .number(Double(bitPattern: bits)) }
+            else if let text = try container.decodeIfPresent(String.self, forKey: .s) { self = .string(text) }
             else if let integer = try container.decodeIfPresent(Int64.self, forKey: .i) { self = .integer(integer) }
-            else if let bits = try container.decodeIfPresent(UInt64.self, forKey: .n) { self = .number(Double(bitPattern: bits)) }
             else if let flag = try container.decodeIfPresent(Bool.self, forKey: .b) { self = .boolean(flag) }
-            else { self = .table(try container.decode([Pair].self, forKey: .t)) }
+            else { self = .table(try container.decode([TaggedPair].self, forKey: .t).map { ($0.k, $0.v) }) }
+        }
+
+        private struct TaggedPair: Decodable {
+            let k: Stored
+            let v: Stored
         }
     }
 
@@ -51,40 +79,32 @@ enum JobPayload {
         return writer.output.text
     }
 
-    /// Writes JSON by hand in the shape `Stored` decodes (`{"t":[{"k":…,"v":…}]}`): Foundation's
-    /// encoder was a tenth of an import's time. A table's entries are written in the order they
-    /// are walked: the text is not canonical, only decoded back.
+    /// Writes the JSON by hand (Foundation's encoder was a tenth of an import's time). A table's
+    /// entries are written in the order they are walked: the text is not canonical, only decoded
+    /// back.
     private struct Writer: LuaValueVisitor {
         let function: String
-        var output = JSONWriting(capacity: 128)
+        var output = JSONWriting(capacity: 64)
 
         init(function: String) { self.function = function }
 
         mutating func visitNil() throws { try visit(other: "nil") }
-        mutating func visit(boolean: Bool) { output.append(boolean ? "{\"b\":true}" : "{\"b\":false}") }
-        mutating func visit(integer: Int64) {
-            output.append("{\"i\":")
-            output.append(integer)
-            output.append("}")
-        }
+        mutating func visit(boolean: Bool) { output.append(boolean ? "true" : "false") }
+        mutating func visit(integer: Int64) { output.append(integer) }
         mutating func visit(number: Double) {
             output.append("{\"n\":")
             output.appendRaw(String(number.bitPattern))
             output.append("}")
         }
-        mutating func visit(string: UnsafeRawBufferPointer) {
-            output.append("{\"s\":")
-            output.appendString(utf8: string)
-            output.append("}")
-        }
+        mutating func visit(string: UnsafeRawBufferPointer) { output.appendString(utf8: string) }
         func visit(other typeName: String) throws {
             throw BindingError("\(function): a payload holds strings, numbers, booleans and tables, not a \(typeName) value")
         }
-        mutating func beginTable() { output.append("{\"t\":[") }
-        mutating func beginKey(index: Int) { output.append(index == 0 ? "{\"k\":" : ",{\"k\":") }
-        mutating func beginValue() { output.append(",\"v\":") }
-        mutating func endEntry() { output.append("}") }
-        mutating func endTable() { output.append("]}") }
+        mutating func beginTable() { output.append("[") }
+        mutating func beginKey(index: Int) { if index > 0 { output.append(",") } }
+        mutating func beginValue() { output.append(",") }
+        mutating func endEntry() {}
+        mutating func endTable() { output.append("]") }
     }
 
     /// The payload table stored as `text`.
@@ -98,7 +118,7 @@ enum JobPayload {
         case .integer(let integer): .integer(integer)
         case .number(let number): .number(number)
         case .boolean(let flag): .boolean(flag)
-        case .table(let pairs): .table(LuaTable(Dictionary(pairs.map { (lua($0.k), lua($0.v)) }, uniquingKeysWith: { first, _ in first })))
+        case .table(let pairs): .table(LuaTable(Dictionary(pairs.map { (lua($0.key), lua($0.value)) }, uniquingKeysWith: { first, _ in first })))
         }
     }
 }
