@@ -91,6 +91,45 @@ struct CSVImportTests {
         }
     }
 
+    @Test("a batch's hooks run once its rows are written, in row order, each in a savepoint of its own")
+    func hooksAfterEachBatch() throws {
+        let fixture = try ImportFixture()
+        let plugin = fixture.folder.appendingPathComponent("contact")
+        try FileManager.default.createDirectory(at: plugin, withIntermediateDirectories: true)
+        try """
+            name = "contact"
+            version = "1.0.0"
+            run_as = "admin"
+            permissions = ["customers.read", "customers.update"]
+            """.write(to: plugin.appendingPathComponent("plugin.toml"), atomically: true, encoding: .utf8)
+        try """
+            local M = {}
+            function M.on_customer_created(e)
+              crm.log("info", e.customer.name .. " sees " .. #crm.customers.find({}))
+              crm.customers.set_relationship(e.customer.id, "Đã liên hệ")
+              if e.customer.name == "Khách 2" then error("refused") end
+            end
+            return M
+            """.write(to: plugin.appendingPathComponent("main.lua"), atomically: true, encoding: .utf8)
+        fixture.host.loadAll()
+
+        var csv = "name\n"
+        for index in 1...5 { csv += "Khách \(index)\n" }
+        let report = try CustomerImporter(crm: fixture.crm, login: "admin", batchSize: 2)
+            .run(try ImportTable.read(Array(csv.utf8), fileName: "f.csv"), fileName: "f.csv")
+        #expect(report.created == 5)
+        let seen = fixture.host.logs(of: "contact").map(\.message).filter { $0.contains(" sees ") }
+        #expect(seen == ["Khách 1 sees 2", "Khách 2 sees 2", "Khách 3 sees 4", "Khách 4 sees 4", "Khách 5 sees 5"])
+        let customers = try fixture.crm.customers.find(CustomerQuery(orderBy: .id), by: fixture.admin)
+        #expect(customers.map(\.relationship) == ["Đã liên hệ", "Mới", "Đã liên hệ", "Đã liên hệ", "Đã liên hệ"],
+                "the failed hook's write was rolled back alone")
+        // The recorder gets each row's event, then the write the contact hook made on it (none
+        // for the hook that failed).
+        #expect(fixture.events == customers.flatMap { customer in
+            ["created import \(customer.code)"] + (customer.relationship == "Mới" ? [] : ["updated plugin \(customer.code)"])
+        })
+    }
+
     @Test("a row that fails while writing rolls its batch back and ends the import; earlier batches stand")
     func failureWhileWritingEndsImport() throws {
         struct StoreRefused: Error {}

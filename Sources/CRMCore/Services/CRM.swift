@@ -107,8 +107,10 @@ struct Operation {
     /// Publishes an event to the subscribers, still inside the transaction.
     func publish(_ kind: DomainEvent.Kind, customer: Customer, before: Customer? = nil,
                  changes: [String: FieldChange] = [:], referrer: Customer? = nil, order: Order? = nil) throws {
-        try crm.events.publish(DomainEvent(kind: kind, actor: identity, at: now, customer: customer, before: before,
-                                           changes: changes, referrer: referrer, order: order))
+        let event = DomainEvent(kind: kind, actor: identity, at: now, customer: customer, before: before,
+                                changes: changes, referrer: referrer, order: order)
+        if tx.memo.hold(event) { return }   // delivered when `CRM.deliveringEventsAfter` ends
+        try crm.events.publish(event)
     }
 
     /// The customer row with `id` if the principal may read it; deleted and unreachable ones are not found.

@@ -129,9 +129,13 @@ public struct OpenSavepoint {
     /// The transaction's abort mark when it opened (`TransactionMemo.abortedChange`), restored
     /// when it rolls back: what aborted inside is undone with it.
     public let abortedBefore: Error?
+    /// How many events the transaction held back when it opened (`TransactionMemo.heldEventCount`):
+    /// those published inside are dropped when it rolls back, as their changes are.
+    public let heldEventsBefore: Int
 
-    public init(abortedBefore: Error?) {
+    public init(abortedBefore: Error?, heldEventsBefore: Int = 0) {
         self.abortedBefore = abortedBefore
+        self.heldEventsBefore = heldEventsBefore
     }
 }
 

@@ -30,6 +30,38 @@ public final class TransactionMemo {
     private var heldJobsHighestId: Int64 = 0
     /// True for the memo of a top-level transaction the store itself runs (and so commits).
     public let holdsWrites: Bool
+    /// The events published and not delivered yet, while `CRM.deliveringEventsAfter` holds them
+    /// back (nil otherwise). A savepoint rolling back drops those published inside it.
+    private(set) var heldEvents: [DomainEvent]?
+
+    /// Starts holding back the events published from here on; false when already holding.
+    func startHoldingEvents() -> Bool {
+        guard heldEvents == nil else { return false }
+        heldEvents = []
+        return true
+    }
+
+    /// Holds `event` back, when events are held (false otherwise: deliver it now).
+    func hold(_ event: DomainEvent) -> Bool {
+        guard heldEvents != nil else { return false }
+        heldEvents!.append(event)
+        return true
+    }
+
+    /// The held events, in the order they were published, no longer held.
+    func stopHoldingEvents() -> [DomainEvent] {
+        defer { heldEvents = nil }
+        return heldEvents ?? []
+    }
+
+    /// How many events are held now (0 when none are), for a savepoint opening.
+    public var heldEventCount: Int { heldEvents?.count ?? 0 }
+
+    /// Drops the events held after the first `count` (a savepoint rolled back around them).
+    public func dropHeldEvents(after count: Int) {
+        guard let held = heldEvents, held.count > count else { return }
+        heldEvents!.removeSubrange(count...)
+    }
 
     /// The held jobs, no longer held (the store is about to write them).
     public func takeHeldJobs() -> [Job] {

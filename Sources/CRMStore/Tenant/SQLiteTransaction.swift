@@ -28,7 +28,7 @@ final class SQLiteTransaction: StoreTransaction {
         // Held jobs and ledger entries were appended outside this savepoint: written now, they
         // stay whatever it does, and what is held from here on belongs to it.
         try writeHeldWrites()
-        let savepoint = OpenSavepoint(abortedBefore: memo.abortedChange)
+        let savepoint = OpenSavepoint(abortedBefore: memo.abortedChange, heldEventsBefore: memo.heldEventCount)
         try db.cachedStatement(sql: "SAVEPOINT lantern").execute()
         return savepoint
     }
@@ -47,6 +47,7 @@ final class SQLiteTransaction: StoreTransaction {
         memo.abortedChange = savepoint.abortedBefore   // what aborted inside was rolled back with it
         memo.heldLedgerEntries.removeAll()   // appended inside it (see `openSavepoint`)
         memo.dropHeldJobs()
+        memo.dropHeldEvents(after: savepoint.heldEventsBefore)
     }
 
     // MARK: Settings
