@@ -94,15 +94,7 @@ struct CSVImportTests {
     @Test("a batch's hooks run once its rows are written, in row order, each in a savepoint of its own")
     func hooksAfterEachBatch() throws {
         let fixture = try ImportFixture()
-        let plugin = fixture.folder.appendingPathComponent("contact")
-        try FileManager.default.createDirectory(at: plugin, withIntermediateDirectories: true)
-        try """
-            name = "contact"
-            version = "1.0.0"
-            run_as = "admin"
-            permissions = ["customers.read", "customers.update"]
-            """.write(to: plugin.appendingPathComponent("plugin.toml"), atomically: true, encoding: .utf8)
-        try """
+        try fixture.addPlugin("contact", permissions: ["customers.read", "customers.update"], main: """
             local M = {}
             function M.on_customer_created(e)
               crm.log("info", e.customer.name .. " sees " .. #crm.customers.find({}))
@@ -110,8 +102,7 @@ struct CSVImportTests {
               if e.customer.name == "Khách 2" then error("refused") end
             end
             return M
-            """.write(to: plugin.appendingPathComponent("main.lua"), atomically: true, encoding: .utf8)
-        fixture.host.loadAll()
+            """)
 
         var csv = "name\n"
         for index in 1...5 { csv += "Khách \(index)\n" }

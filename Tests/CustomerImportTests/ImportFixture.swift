@@ -22,21 +22,27 @@ final class ImportFixture {
         try crm.directory.createUser(login: "an", name: "Nguyễn Văn An", role: "sales", by: admin)
         try crm.directory.createUser(login: "binh", name: "Lê Thị Bình", role: "sales", by: admin)
         try crm.directory.createUser(login: "xem", role: "viewer", by: admin)
-        let plugin = folder.appendingPathComponent("recorder")
-        try FileManager.default.createDirectory(at: plugin, withIntermediateDirectories: true)
-        try """
-            name = "recorder"
-            version = "1.0.0"
-            run_as = "admin"
-            permissions = ["customers.read"]
-            """.write(to: plugin.appendingPathComponent("plugin.toml"), atomically: true, encoding: .utf8)
-        try """
+        host = PluginHost(crm: crm, folder: folder)
+        try addPlugin("recorder", permissions: ["customers.read"], main: """
             local M = {}
             function M.on_customer_created(e) crm.log("info", "created " .. e.source .. " " .. e.customer.code) end
             function M.on_customer_updated(e) crm.log("info", "updated " .. e.source .. " " .. e.customer.code) end
             return M
-            """.write(to: plugin.appendingPathComponent("main.lua"), atomically: true, encoding: .utf8)
-        host = PluginHost(crm: crm, folder: folder)
+            """)
+    }
+
+    /// Writes plugin `name` (version 1.0.0, run as admin) into the tenant's folder and loads it.
+    func addPlugin(_ name: String, permissions: [String], main: String) throws {
+        let plugin = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: plugin, withIntermediateDirectories: true)
+        let list = permissions.map { "\"\($0)\"" }.joined(separator: ", ")
+        try """
+            name = "\(name)"
+            version = "1.0.0"
+            run_as = "admin"
+            permissions = [\(list)]
+            """.write(to: plugin.appendingPathComponent("plugin.toml"), atomically: true, encoding: .utf8)
+        try main.write(to: plugin.appendingPathComponent("main.lua"), atomically: true, encoding: .utf8)
         host.loadAll()
     }
 

@@ -59,7 +59,7 @@ public final class TransactionMemo {
 
     /// Drops the events held after the first `count` (a savepoint rolled back around them).
     public func dropHeldEvents(after count: Int) {
-        guard let held = heldEvents, held.count > count else { return }
+        guard heldEventCount > count else { return }
         heldEvents!.removeSubrange(count...)
     }
 
