@@ -1,6 +1,5 @@
 import CRMCore
 import CRMStore
-import Foundation
 import Testing
 
 /// `CRM.deliveringEventsAfter` holds a run of changes' events back and delivers them, in order,
@@ -9,14 +8,9 @@ import Testing
 /// at once.
 @Suite("Events: delivered after a run of changes")
 struct DeliveringEventsAfterTests {
-    /// What a subscriber saw: each event's kind and customer name, and how many customers the
-    /// CRM held when it got it.
-    final class Deliveries: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: [String] = []
-        func append(_ line: String) { lock.withLock { stored.append(line) } }
-        var lines: [String] { lock.withLock { stored } }
-    }
+    /// What a subscriber saw, a line per event: its kind and customer name and (from `watch`)
+    /// how many customers the CRM held when it got it.
+    typealias Deliveries = Recorder<String>
 
     func watch(_ tenant: TestTenant, _ deliveries: Deliveries) -> Int {
         tenant.crm.events.subscribe { event in
@@ -34,15 +28,15 @@ struct DeliveringEventsAfterTests {
                 let first = try tenant.customer("Một")
                 try tenant.customer("Hai")
                 _ = try tenant.crm.customers.update(first.id, CustomerPatch(name: "Một (sửa)"), by: tenant.admin)
-                #expect(deliveries.lines.isEmpty, "nothing is delivered during the run")
+                #expect(deliveries.items.isEmpty, "nothing is delivered during the run")
             }
-            #expect(deliveries.lines.count == 3, "delivered before the transaction ends")
+            #expect(deliveries.items.count == 3, "delivered before the transaction ends")
         }
         // The first event's snapshot is the customer as created; every delivery saw the whole run.
-        #expect(deliveries.lines == ["customer_created Một of 2", "customer_created Hai of 2", "customer_updated Một (sửa) of 2"])
+        #expect(deliveries.items == ["customer_created Một of 2", "customer_created Hai of 2", "customer_updated Một (sửa) of 2"])
         // Outside a run, delivery is immediate again.
         try tenant.customer("Ba")
-        #expect(deliveries.lines.last == "customer_created Ba of 3")
+        #expect(deliveries.items.last == "customer_created Ba of 3")
     }
 
     @Test("a change rolled back in a savepoint has its event dropped; a failed run delivers nothing")
@@ -63,7 +57,7 @@ struct DeliveringEventsAfterTests {
                 try tenant.customer("Giữ lại 2")
             }
         }
-        #expect(deliveries.lines == ["customer_created Giữ lại 1 of 2", "customer_created Giữ lại 2 of 2"])
+        #expect(deliveries.items == ["customer_created Giữ lại 1 of 2", "customer_created Giữ lại 2 of 2"])
 
         #expect(throws: Refused.self) {
             try tenant.crm.store.transaction { tx in
@@ -73,7 +67,7 @@ struct DeliveringEventsAfterTests {
                 }
             }
         }
-        #expect(deliveries.lines.count == 2, "\(deliveries.lines)")
+        #expect(deliveries.items.count == 2, "\(deliveries.items)")
         #expect(try tenant.customerCount() == 2)
     }
 
@@ -95,7 +89,7 @@ struct DeliveringEventsAfterTests {
                 try tenant.customer("B")
             }
         }
-        #expect(deliveries.lines == ["customer_created A", "customer_updated A (đã xem)",
+        #expect(deliveries.items == ["customer_created A", "customer_updated A (đã xem)",
                                      "customer_created B", "customer_updated B (đã xem)"])
     }
 }

@@ -55,12 +55,19 @@ struct TestTenant {
     }
 }
 
-/// Collects events from the bus (which may call from any thread).
-final class EventRecorder: @unchecked Sendable {
+/// Collects what subscribers of the bus (which may call from any thread) note down.
+final class Recorder<Item>: @unchecked Sendable {
     private let lock = NSLock()
-    private var stored: [DomainEvent] = []
-    func append(_ event: DomainEvent) { lock.withLock { stored.append(event) } }
-    var events: [DomainEvent] { lock.withLock { stored } }
+    private var stored: [Item] = []
+    func append(_ item: Item) { lock.withLock { stored.append(item) } }
+    var items: [Item] { lock.withLock { stored } }
+}
+
+/// Collects events from the bus.
+typealias EventRecorder = Recorder<DomainEvent>
+
+extension Recorder where Item == DomainEvent {
+    var events: [DomainEvent] { items }
     var kinds: [DomainEvent.Kind] { events.map(\.kind) }
 }
 

@@ -133,7 +133,7 @@ public struct OpenSavepoint {
     /// those published inside are dropped when it rolls back, as their changes are.
     public let heldEventsBefore: Int
 
-    public init(abortedBefore: Error?, heldEventsBefore: Int = 0) {
+    public init(abortedBefore: Error?, heldEventsBefore: Int) {
         self.abortedBefore = abortedBefore
         self.heldEventsBefore = heldEventsBefore
     }
