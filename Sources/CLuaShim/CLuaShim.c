@@ -46,8 +46,14 @@ static void *lantern_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     if (nsize > old && state->limit != 0 && state->enforcing && state->host_depth == 0) {
-        if (atomic_load(&state->memory_exceeded) || state->used - old + nsize > state->limit) {
+        size_t after = state->used - old + nsize;
+        if (atomic_load_explicit(&state->memory_exceeded, memory_order_relaxed)) {
+            /* The unwinding's grace (shim_internal.h): refusing here would make Lua run a full
+               emergency collection for every pending __close handler (5,000 of them: 5 s). */
+            if (after > state->limit + SHIM_LIMIT_GRACE_BYTES) return NULL;
+        } else if (after > state->limit) {
             atomic_store(&state->memory_exceeded, 1);
+            shim_set_limit_hooks(state);
             return NULL;
         }
     }
@@ -73,11 +79,19 @@ static int before(const struct timespec *a, const struct timespec *b) {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-/* Runs in the Lua thread at the next instruction, call or line once the deadline passed; it keeps
-   firing (the hook stays set) so a script's pcall cannot swallow the error. */
+/* Runs in the Lua thread at the next instruction, call or line once a limit was hit; it keeps
+   firing (the hook stays set) so a script's pcall cannot swallow the error. A hook left on a
+   coroutine from an earlier call finds no limit hit and removes itself. */
 static void deadline_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
-    luaL_error(L, "time limit exceeded");
+    lantern_state *state = shim_state(L);
+    if (atomic_load(&state->time_exceeded)) luaL_error(L, "time limit exceeded");
+    if (atomic_load_explicit(&state->memory_exceeded, memory_order_relaxed)) {
+        /* The message is kept in the registry: raising it allocates nothing. */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, state->memory_message_ref);
+        lua_error(L);
+    }
+    lua_sethook(L, NULL, 0, 0);
 }
 
 static void set_deadline_hook(lua_State *L) {
@@ -167,9 +181,23 @@ static void disarm(lantern_state *state) {
         state->armed = 0;
     }
     pthread_mutex_unlock(&watchdog_mutex);
-    /* The watchdog sets the deadline hook only together with time_exceeded (under the mutex, so
-       visible here): a call that kept its time has no hook to clear. */
-    if (atomic_load(&state->time_exceeded)) lua_sethook(state->L, NULL, 0, 0);
+}
+
+/* The watchdog sets the limit's hook only together with time_exceeded (under the mutex, so visible
+   after disarm), the allocator together with memory_exceeded: a call that kept its limits has no
+   hook to clear. */
+static void clear_limit_hooks(lantern_state *state) {
+    if (state->limit_hook_set || atomic_load(&state->time_exceeded) || atomic_load(&state->memory_exceeded))
+        lua_sethook(state->L, NULL, 0, 0);
+    state->limit_hook_set = 0;
+}
+
+void shim_set_limit_hooks(lantern_state *state) {
+    pthread_mutex_lock(&watchdog_mutex);
+    set_deadline_hook(state->L);
+    for (int i = 0; i < state->running_count; i++) set_deadline_hook(state->running[i]);
+    state->limit_hook_set = 1;
+    pthread_mutex_unlock(&watchdog_mutex);
 }
 
 int shim_thread_enter(lua_State *L, lua_State *co) {
@@ -178,8 +206,8 @@ int shim_thread_enter(lua_State *L, lua_State *co) {
     pthread_mutex_lock(&watchdog_mutex);
     if (state->running_count < SHIM_MAX_RUNNING) {
         state->running[state->running_count++] = co;
-        /* Past the deadline already: the watchdog will not come again, so arm it here. */
-        if (atomic_load(&state->time_exceeded)) set_deadline_hook(co);
+        /* Past a limit already: neither the watchdog nor the allocator will come again. */
+        if (atomic_load(&state->time_exceeded) || atomic_load(&state->memory_exceeded)) set_deadline_hook(co);
         entered = 1;
     }
     pthread_mutex_unlock(&watchdog_mutex);
@@ -226,6 +254,7 @@ static int host_trampoline(lua_State *L) {
     int function_id = (int)lua_tointeger(L, lua_upvalueindex(1));
     if (state->dispatch == NULL) return luaL_error(L, "host function %d called without a host", function_id);
     shim_check_limits(L);
+    shim_check_c_stack(L);
     state->host_depth++;
     int results = state->dispatch(state->context, L, function_id);
     state->host_depth--;
@@ -265,6 +294,11 @@ lantern_state *lantern_state_new(size_t memory_limit) {
     /* Opening the libraries allocates: do it protected, so running out of memory is an error, not a panic. */
     lua_pushcfunction(state->L, open_libraries);
     if (lua_pcall(state->L, 0, 0, 0) != LUA_OK) { lua_close(state->L); small_release_all(&state->small); free(state); return NULL; }
+    /* Referenced for good, so the strings stay interned and raising them never allocates. */
+    lua_pushliteral(state->L, "time limit exceeded");
+    state->time_message_ref = luaL_ref(state->L, LUA_REGISTRYINDEX);
+    lua_pushliteral(state->L, "memory limit exceeded");
+    state->memory_message_ref = luaL_ref(state->L, LUA_REGISTRYINDEX);
     /* Generational collection: what a hook allocates (its event table, the strings in it) dies
        young, and minor collections leave the plugin's long-lived module, config and sandbox
        tables alone. Dispatch measured about 5% faster than with the incremental default. The
@@ -292,13 +326,8 @@ unsigned long lantern_watchdog_signals(lantern_state *state) {
     return signals;
 }
 
-int lantern_load(lantern_state *state, const char *code, size_t length, const char *chunkname) {
-    atomic_store(&state->memory_exceeded, 0);
-    /* "t": text only, so a plugin can never feed precompiled bytecode to the VM. */
-    return luaL_loadbufferx(state->L, code, length, chunkname, "t");
-}
-
-int lantern_call(lantern_state *state, int nargs, int nresults, unsigned time_ms, int *limit) {
+/* Readies the state for a call or a load within `time_ms` (0: no limit) and its memory limit. */
+static void begin_limited(lantern_state *state, unsigned time_ms) {
     /* Relaxed: between calls the state is disarmed, so the watchdog cannot be writing these flags,
        and arm() takes the watchdog's mutex before it could (which orders these stores before it).
        A sequentially consistent store is a locked instruction on x86: three per hook showed in
@@ -307,22 +336,52 @@ int lantern_call(lantern_state *state, int nargs, int nresults, unsigned time_ms
     atomic_store_explicit(&state->time_exceeded, 0, memory_order_relaxed);
     state->closing_depth = 0;
     state->running_count = 0;
+    shim_set_stack_floor(state);
     if (time_ms > 0) arm(state, time_ms);
     state->enforcing = 1;
-    int status = lua_pcall(state->L, nargs, nresults, 0);
+}
+
+/* Ends what begin_limited started; returns which limit was hit. */
+static int end_limited(lantern_state *state, unsigned time_ms) {
     state->enforcing = 0;
     if (time_ms > 0) disarm(state);
-    *limit = LANTERN_LIMIT_NONE;
-    if (atomic_load(&state->time_exceeded)) *limit = LANTERN_LIMIT_TIME;
-    else if (atomic_load(&state->memory_exceeded)) *limit = LANTERN_LIMIT_MEMORY;
-    /* The host may allocate again (the error message below, its own pushes). Only this thread
-       (the allocator's) ever writes this flag. */
+    clear_limit_hooks(state);
+    int limit = LANTERN_LIMIT_NONE;
+    if (atomic_load(&state->time_exceeded)) limit = LANTERN_LIMIT_TIME;
+    else if (atomic_load(&state->memory_exceeded)) limit = LANTERN_LIMIT_MEMORY;
+    /* The host may allocate again (the error message, its own pushes). Only this thread (the
+       allocator's) ever writes this flag. */
     atomic_store_explicit(&state->memory_exceeded, 0, memory_order_relaxed);
+    return limit;
+}
+
+static const char *limit_message(int limit) {
+    return limit == LANTERN_LIMIT_TIME ? "time limit exceeded" : "memory limit exceeded";
+}
+
+int lantern_load(lantern_state *state, const char *code, size_t length, const char *chunkname,
+                 unsigned time_ms, int *limit) {
+    begin_limited(state, time_ms);
+    /* Text only (never bytecode), in pieces with the limits checked between them. */
+    int status = shim_load_text(state->L, code, length, chunkname);
+    *limit = end_limited(state, time_ms);
+    if (*limit != LANTERN_LIMIT_NONE) {
+        lua_pop(state->L, 1);   /* the function, or the error the reader raised */
+        lua_pushstring(state->L, limit_message(*limit));
+        status = LUA_ERRRUN;
+    }
+    return status;
+}
+
+int lantern_call(lantern_state *state, int nargs, int nresults, unsigned time_ms, int *limit) {
+    begin_limited(state, time_ms);
+    int status = lua_pcall(state->L, nargs, nresults, 0);
+    *limit = end_limited(state, time_ms);
     if (*limit != LANTERN_LIMIT_NONE) {
         /* Whatever the script did with the limit's error (even swallowed it and returned),
            the invocation failed, and says so in the same words every time. */
         lua_settop(state->L, 0);
-        lua_pushstring(state->L, *limit == LANTERN_LIMIT_TIME ? "time limit exceeded" : "memory limit exceeded");
+        lua_pushstring(state->L, limit_message(*limit));
         status = LUA_ERRRUN;
     }
     return status;

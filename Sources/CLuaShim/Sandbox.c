@@ -24,6 +24,7 @@ static int finish_pcall(lua_State *L, int status, lua_KContext extra) {
 
 static int sandbox_pcall(lua_State *L) {
     luaL_checkany(L, 1);
+    shim_check_c_stack(L);
     lua_pushboolean(L, 1);
     lua_insert(L, 1);
     int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, finish_pcall);
@@ -48,6 +49,7 @@ static int finish_xpcall(lua_State *L, int status, lua_KContext extra) {
 static int sandbox_xpcall(lua_State *L) {
     int n = lua_gettop(L);
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    shim_check_c_stack(L);
     lua_pushboolean(L, 1);            /* results start at index n + 1 */
     lua_pushvalue(L, 1);
     lua_rotate(L, 3, 2);              /* f, handler, true, f, args... */
@@ -55,7 +57,7 @@ static int sandbox_xpcall(lua_State *L) {
     return finish_xpcall(L, status, 2);
 }
 
-/* ---- collectgarbage("count") only; load text only ---------------------------------------- */
+/* ---- collectgarbage("count") only (load is SandboxLoad.c's) ------------------------------- */
 
 static int sandbox_collectgarbage(lua_State *L) {
     const char *option = luaL_optstring(L, 1, "collect");
@@ -65,26 +67,6 @@ static int sandbox_collectgarbage(lua_State *L) {
     int bytes = lua_gc(L, LUA_GCCOUNTB, 0);
     lua_pushnumber(L, (lua_Number)kb + ((lua_Number)bytes / 1024));
     return 1;
-}
-
-/* The parser runs in C with no hook: keep what it is given small enough to finish within budgets. */
-#define SANDBOX_MAX_CHUNK (1024 * 1024)
-
-static int sandbox_load(lua_State *L) {
-    int has_env = !lua_isnone(L, 4);
-    if (lua_type(L, 1) == LUA_TSTRING && lua_rawlen(L, 1) > SANDBOX_MAX_CHUNK)
-        return luaL_error(L, "load: chunk of %d bytes is larger than the sandbox's %d", (int)lua_rawlen(L, 1), SANDBOX_MAX_CHUNK);
-    const char *mode = luaL_optstring(L, 3, "t");
-    if (strchr(mode, 'b') != NULL) return luaL_error(L, "load: binary chunks are not available in the sandbox");
-    lua_settop(L, 4);
-    int base = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(1));    /* the original load */
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_pushliteral(L, "t");
-    if (has_env) lua_pushvalue(L, 4);
-    lua_call(L, has_env ? 4 : 3, LUA_MULTRET);
-    return lua_gettop(L) - base;
 }
 
 /* A function that only raises: what removed names turn into where a table must stay (string.dump). */
@@ -161,22 +143,40 @@ static int readonly_len(lua_State *L) {
     return 1;
 }
 
-static int raw_next(lua_State *L) {
-    luaL_checktype(L, 1, LUA_TTABLE);
+/* The iterator of a proxy's pairs: the next entry of the table behind the proxy, whose nested
+   tables are proxies themselves. It is handed the proxy, never the table behind it (which a
+   script could write through). */
+static int readonly_next(lua_State *L) {
     lua_settop(L, 2);
-    if (lua_next(L, 1)) return 2;
+    if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1) || lua_rawgetp(L, -1, &READONLY_KEY) != LUA_TTABLE)
+        return luaL_error(L, "bad argument #1 to the iterator of a read-only table");
+    lua_pushvalue(L, 2);
+    if (lua_next(L, -2)) return 2;
     lua_pushnil(L);
     return 1;
 }
 
-/* pairs over the table behind the proxy; its nested tables are proxies themselves. */
 static int readonly_pairs(lua_State *L) {
-    lua_pushcfunction(L, raw_next);
-    lua_getmetatable(L, 1);
-    lua_rawgetp(L, -1, &READONLY_KEY);
-    lua_remove(L, -2);
+    lua_pushcfunction(L, readonly_next);
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
+}
+
+int shim_is_readonly_proxy(lua_State *L, int index) {
+    if (lua_type(L, index) != LUA_TTABLE || !lua_getmetatable(L, index)) return 0;
+    int proxy = lua_rawgetp(L, -1, &READONLY_KEY) == LUA_TTABLE;
+    lua_pop(L, 2);
+    return proxy;
+}
+
+int shim_is_fixed_global(lua_State *L, int key) {
+    key = lua_absindex(L, key);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &FIXED_KEY);
+    lua_pushvalue(L, key);
+    int fixed = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return fixed;
 }
 
 /* Turns the table at the top into a proxy, after turning its nested tables into proxies in place. */
@@ -283,8 +283,7 @@ static int open_sandbox(lua_State *L) {
         {NULL, NULL},
     };
     luaL_setfuncs(L, base, 0);   /* into the globals table, on the stack top */
-    lua_getfield(L, globals, "load");
-    lua_pushcclosure(L, sandbox_load, 1);
+    lua_pushcfunction(L, shim_sandbox_load);
     lua_setfield(L, globals, "load");
 
     lua_getfield(L, globals, "math");

@@ -25,6 +25,7 @@ static int resume(lua_State *L, lua_State *co, int narg) {
         return -1;
     }
     shim_check_limits(L);
+    shim_check_c_stack(L);
     if (!shim_thread_enter(L, co)) return luaL_error(L, "coroutines nested too deeply");
     lua_xmove(L, co, narg);
     int results = 0;
@@ -62,6 +63,10 @@ static int sandbox_resume(lua_State *L) {
 static int close_thread(lua_State *L, lua_State *co) {
     lantern_state *state = shim_state(L);
     if (state->closing_depth >= SHIM_MAX_CLOSING) return luaL_error(L, "coroutine.close nested too deeply");
+    /* lua_resetthread in 5.4.4 runs co's __close handlers with co's own count of C levels, not
+       L's: each link of a chain of closes gets Lua's whole allowance again. The stack itself is
+       the bound that holds (CStack.c). */
+    shim_check_c_stack(L);
     if (!shim_thread_enter(L, co)) return luaL_error(L, "coroutines nested too deeply");
     state->closing_depth++;
     int status = lua_resetthread(co);

@@ -135,6 +135,13 @@ static int sandbox_rawset(lua_State *L) {
     luaL_checkany(L, 3);
     const char *refusal = shim_forbidden_field(L, 2);
     if (refusal) return luaL_error(L, "rawset: %s", refusal);
+    /* A read-only proxy is an empty table whose metatable reads through to the host's table: a raw
+       write would land in the proxy and shadow what the host put there (crm.customers, say). */
+    if (shim_is_readonly_proxy(L, 1)) return luaL_error(L, "rawset: attempt to modify a read-only table");
+    lua_pushglobaltable(L);
+    int globals = lua_rawequal(L, 1, -1);
+    lua_pop(L, 1);
+    if (globals && shim_is_fixed_global(L, 2)) return luaL_error(L, "rawset: the global '%s' is read-only", lua_tostring(L, 2));
     lua_settop(L, 3);
     lua_rawset(L, 1);
     return 1;

@@ -52,6 +52,15 @@ struct lantern_state {
     lua_Integer seed;
     /* Nesting of coroutine.close, bounded (Debian's 5.4.4 overflows the C stack on long chains). */
     int closing_depth;
+    /* The lowest C stack address the current call may reach (CStack.c): every path that nests C
+       frames across Lua threads (pcall, xpcall, resume, close, host functions) checks it, so a
+       chain of coroutines cannot add up Lua's per-thread allowance of C levels past the stack. */
+    const char *stack_floor;
+    /* Whether a limit's hook is set on the state's threads (cleared when the call ends). */
+    int limit_hook_set;
+    /* Registry references to the two limits' messages, kept so that raising them never allocates. */
+    int time_message_ref;
+    int memory_message_ref;
     /* Watchdog bookkeeping, guarded by the watchdog mutex: the deadline, the armed list, and the
        coroutines running right now, each of which needs its own hook once the deadline passes. */
     struct timespec deadline;
@@ -73,6 +82,32 @@ void shim_check_limits(lua_State *L);
 
 /* Whether a limit was hit in this invocation. */
 int shim_limit_hit(lua_State *L);
+
+/* Past a limit, the allocator grants up to this many bytes beyond the heap's limit, so that the
+   unwinding (pending __close handlers, each stopped by the limit's hook at its first instruction)
+   does not start a full emergency collection per handler; every allocation past the grace is
+   refused again. */
+#define SHIM_LIMIT_GRACE_BYTES (1024 * 1024)
+
+/* Sets the limit's hook on the state's main thread and every coroutine running now (called once a
+   limit is hit), so that the next instruction of any of them raises the limit's error. */
+void shim_set_limit_hooks(lantern_state *state);
+
+/* C stack (CStack.c): sets the floor for a call starting on this thread, and raises "C stack
+   overflow" when the running C code is below it. */
+void shim_set_stack_floor(lantern_state *state);
+void shim_check_c_stack(lua_State *L);
+
+/* Compiles a chunk of text from memory in pieces of at most SHIM_LOAD_PIECE bytes, checking the
+   limits between pieces (the parser runs in C with no hook; a piece bounds the work between two
+   checks). Leaves the function or the error message on the stack; returns a LUA_* status. */
+#define SHIM_LOAD_PIECE 256
+int shim_load_text(lua_State *L, const char *code, size_t length, const char *chunkname);
+
+/* The sandbox's `load`: text only, at most SHIM_MAX_CHUNK bytes whether given as a string or by a
+   reader function, compiled in pieces under the invocation's limits. */
+#define SHIM_MAX_CHUNK (1024 * 1024)
+int shim_sandbox_load(lua_State *L);
 
 /* Registers a coroutine as running (armed at once when the deadline already passed), and unregisters
    the last one. shim_thread_enter returns 0 when too many are nested. */
@@ -99,6 +134,11 @@ int shim_user_metatable(lua_State *L, int index);
    making (or retargeting) the table's proxy so that it stands for the table at `metatable`. */
 int shim_proxied_metatable(lua_State *L, int metatable);
 void shim_set_proxied_metatable(lua_State *L, int table, int metatable);
+
+/* Whether the value at `index` is one of the host's read-only proxies (Sandbox.c), and whether the
+   key at `key` names a global scripts read but never assign. */
+int shim_is_readonly_proxy(lua_State *L, int index);
+int shim_is_fixed_global(lua_State *L, int key);
 
 /* The sandbox's replacement libraries, each installed into the already opened standard one. */
 void shim_install_coroutine(lua_State *L);

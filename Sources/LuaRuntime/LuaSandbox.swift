@@ -62,7 +62,8 @@ extension LuaState {
           return value
         end
 
-        local function field(t, key, default)
+        -- As Lua's os.time reads a field: an integer that, less `delta`, fits a C int.
+        local function field(t, key, default, delta)
           local value = t[key]
           if value == nil then
             if default ~= nil then return default end
@@ -70,14 +71,17 @@ extension LuaState {
           end
           local integer = tointeger(value)
           if integer == nil then error("field '" .. key .. "' is not an integer", 3) end
+          if integer - delta > 0x7fffffff or integer - delta < -0x80000000 then
+            error("field '" .. key .. "' is out-of-bound", 3)
+          end
           return integer
         end
 
         function os.time(t)
           if t == nil then return now() end
           if type(t) ~= "table" then error("bad argument #1 to 'time' (table expected, got " .. type(t) .. ")", 2) end
-          return time_of(field(t, "year"), field(t, "month"), field(t, "day"),
-                         field(t, "hour", 12), field(t, "min", 0), field(t, "sec", 0))
+          return time_of(field(t, "year", nil, 1900), field(t, "month", nil, 1), field(t, "day", nil, 0),
+                         field(t, "hour", 12, 0), field(t, "min", 0, 0), field(t, "sec", 0, 0))
         end
 
         function os.date(format, t)
@@ -113,10 +117,11 @@ extension LuaState {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zone
             guard parts.count == 6, let date = calendar.date(from: DateComponents(
-                year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4], second: parts[5])) else {
+                year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4], second: parts[5])),
+                  let seconds = Int64(exactly: date.timeIntervalSince1970.rounded(.down)) else {
                 throw LuaError(kind: .runtime, message: "time result cannot be represented")
             }
-            return [.integer(Int64(date.timeIntervalSince1970.rounded(.down)))]
+            return [.integer(seconds)]
         }
         let moduleSource = register { arguments in
             guard case .string(let name) = arguments.first, let module = sandbox.moduleSource(name) else { return [.nil_] }

@@ -142,14 +142,18 @@ public final class LuaState {
 
     // MARK: Loading and calling
 
-    /// Compiles `code` as text (never bytecode); syntax errors name `chunkName` and the line.
-    public func load(_ code: String, chunkName: String) throws -> LuaReference {
+    /// Compiles `code` as text (never bytecode) within the time budget (0: none) and the state's
+    /// memory limit; syntax errors name `chunkName` and the line. The parser is handed the text in
+    /// small pieces with the limits checked between them, so a source built to compile slowly
+    /// stops at the deadline with `.timeLimit`.
+    public func load(_ code: String, chunkName: String, timeLimitMilliseconds: UInt32 = 0) throws -> LuaReference {
+        var limit: Int32 = 0
         let loaded = code.utf8CString.withUnsafeBufferPointer { buffer -> Int32 in
             // utf8CString always holds its terminator; the length excludes it and keeps inner NULs.
             guard let pointer = buffer.baseAddress else { return LUA_ERRMEM }
-            return lantern_load(handle, pointer, buffer.count - 1, "=" + chunkName)
+            return lantern_load(handle, pointer, buffer.count - 1, "=" + chunkName, timeLimitMilliseconds, &limit)
         }
-        if loaded != LUA_OK { throw LuaError(kind: Self.kind(of: loaded), message: popError()) }
+        if loaded != LUA_OK { throw LuaError(kind: Self.kind(of: loaded, limit: limit), message: popError()) }
         return LuaReference(slot: luaL_ref(state, lantern_registry_index))
     }
 
@@ -220,7 +224,7 @@ public final class LuaState {
     /// Compiles `code` as text (never bytecode) and runs it within the time budget (0: none);
     /// returns its first result.
     public func evaluate(_ code: String, chunkName: String = "chunk", timeLimitMilliseconds: UInt32 = 0) throws -> LuaValue {
-        let chunk = try load(code, chunkName: chunkName)
+        let chunk = try load(code, chunkName: chunkName, timeLimitMilliseconds: timeLimitMilliseconds)
         defer { release(chunk) }
         return try call(chunk, timeLimitMilliseconds: timeLimitMilliseconds).first ?? .nil_
     }
@@ -235,14 +239,7 @@ public final class LuaState {
     func protectedCall(argumentCount: Int32, resultCount: Int32, timeLimitMilliseconds: UInt32) throws {
         var limit: Int32 = 0
         let status = lantern_call(handle, argumentCount, resultCount, timeLimitMilliseconds, &limit)
-        guard status == LUA_OK else {
-            let kind: LuaError.Kind = switch Int(limit) {
-            case LANTERN_LIMIT_TIME: .timeLimit
-            case LANTERN_LIMIT_MEMORY: .memoryLimit
-            default: Self.kind(of: status)
-            }
-            throw LuaError(kind: kind, message: popError())
-        }
+        guard status == LUA_OK else { throw LuaError(kind: Self.kind(of: status, limit: limit), message: popError()) }
     }
 
     func popError() -> String {
@@ -250,6 +247,14 @@ public final class LuaState {
         lantern_pop_error(state, &buffer, buffer.count)
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func kind(of status: Int32, limit: Int32) -> LuaError.Kind {
+        switch Int(limit) {
+        case LANTERN_LIMIT_TIME: .timeLimit
+        case LANTERN_LIMIT_MEMORY: .memoryLimit
+        default: kind(of: status)
+        }
     }
 
     private static func kind(of status: Int32) -> LuaError.Kind {

@@ -33,9 +33,12 @@ size_t lantern_state_memory(const lantern_state *state);
 /* How many of the state's calls had to wake the watchdog thread when they armed their deadline. */
 unsigned long lantern_watchdog_signals(lantern_state *state);
 
-/// Compiles `code` (text only, never bytecode) as chunk `chunkname` and leaves the function on the
-/// stack. Returns a LUA_* status; on error the message is on the stack instead.
-int lantern_load(lantern_state *state, const char *code, size_t length, const char *chunkname);
+/// Compiles `code` (text only, never bytecode) as chunk `chunkname` within `time_ms` of wall time
+/// (0: no limit) and the state's memory limit, and leaves the function on the stack. Returns a
+/// LUA_* status; on error the message is on the stack instead, and `*limit` says which limit
+/// stopped the compiler.
+int lantern_load(lantern_state *state, const char *code, size_t length, const char *chunkname,
+                 unsigned time_ms, int *limit);
 
 /// Calls the function below `nargs` arguments on the stack under lua_pcall, within `time_ms` of
 /// wall time (0: no limit) and the state's memory limit. A limit, once hit, stays hit until the
