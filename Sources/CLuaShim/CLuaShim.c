@@ -241,6 +241,22 @@ void shim_check_limits(lua_State *L) {
     if (atomic_load(&state->memory_exceeded)) { lua_pushliteral(L, "memory limit exceeded"); lua_error(L); }
 }
 
+int lantern_limit_hit(lua_State *L) {
+    lantern_state *state = shim_state(L);
+    if (atomic_load(&state->time_exceeded)) return LANTERN_LIMIT_TIME;
+    if (atomic_load_explicit(&state->memory_exceeded, memory_order_relaxed)) return LANTERN_LIMIT_MEMORY;
+    return LANTERN_LIMIT_NONE;
+}
+
+int lantern_charge_copy(lua_State *L, size_t bytes) {
+    lantern_state *state = shim_state(L);
+    if (state->limit == 0 || !state->enforcing) return 1;
+    size_t left = state->used < state->limit ? state->limit - state->used : 0;
+    if (bytes <= left) return 1;
+    atomic_store(&state->memory_exceeded, 1);
+    return 0;
+}
+
 /* ---- Host functions ---------------------------------------------------------------------- */
 
 void lantern_set_host(lantern_state *state, lantern_host_dispatch dispatch, void *context) {
@@ -393,6 +409,8 @@ void lantern_pop_error(lua_State *L, char *buffer, size_t size) {
         size_t len = 0;
         const char *message = lua_tolstring(L, -1, &len);
         size_t n = len < size - 1 ? len : size - 1;
+        /* A cut message ends on a character boundary: back off UTF-8 continuation bytes. */
+        if (n < len) while (n > 0 && ((unsigned char)message[n] & 0xC0) == 0x80) n--;
         memcpy(buffer, message, n);
         buffer[n] = '\0';
     } else {

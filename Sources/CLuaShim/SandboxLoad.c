@@ -4,7 +4,8 @@
 // its text in pieces of SHIM_LOAD_PIECE bytes and checks the limits before each piece. The
 // parser's work per byte is bounded (its worst case, resolving a label against every pending
 // goto, is a few hundred thousand comparisons per piece at the 1 MiB cap), so a compile stops
-// within a few milliseconds of its deadline however its source is built.
+// within a few milliseconds of its deadline however its source is built. Every compiled chunk
+// then goes through the check of SandboxCompiled.c (the cover of 5.4.4's code-generation bugs).
 #include "shim_internal.h"
 #include <string.h>
 
@@ -30,7 +31,9 @@ static const char *read_text_piece(lua_State *L, void *data, size_t *size) {
 int shim_load_text(lua_State *L, const char *code, size_t length, const char *chunkname) {
     TextPieces text = { code, length };
     /* "t": text only, so a plugin can never feed precompiled bytecode to the VM. */
-    return lua_load(L, read_text_piece, &text, chunkname, "t");
+    int status = lua_load(L, read_text_piece, &text, chunkname, "t");
+    /* Then the cover of 5.4.4's code-generation bugs (SandboxCompiled.c). */
+    return status == LUA_OK ? shim_fix_compiled(L) : status;
 }
 
 /* ---- The sandbox's load ------------------------------------------------------------------ */
@@ -94,6 +97,7 @@ int shim_sandbox_load(lua_State *L) {
     int has_env = !lua_isnone(L, 4);
     lua_settop(L, READER_SLOT);
     int status = lua_load(L, read_load_piece, &source, chunkname, "t");
+    if (status == LUA_OK) status = shim_fix_compiled(L);
     /* A limit hit while compiling (or inside the reader function) ends the invocation; it is
        never handed to the script as load's (nil, message). */
     if (shim_limit_hit(L)) shim_check_limits(L);

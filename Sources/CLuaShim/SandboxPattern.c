@@ -1,14 +1,17 @@
 // Lua's pattern language (string.find, match, gmatch, gsub), written for Lantern so that matching
 // stops at the deadline: Lua's own matcher backtracks in C with no hook, and 200 bytes can keep it
-// busy for half a minute (design.md rule 6). Same syntax and results as Lua 5.4's; the limits are
-// looked at every CHECK_EVERY steps and the recursion is bounded ("pattern too complex").
+// busy for half a minute (design.md rule 6). Same syntax and results as Lua 5.4's; the recursion is
+// bounded ("pattern too complex") and the limits are looked at after every quantum of work
+// (design.md rule 9, shim_internal.h's bounded work): a backtracking step counts SHIM_STEP_BYTES, and
+// whatever scans or copies bytes (a set's items, %b, a back-reference, a replacement, a plain find)
+// counts the bytes it touches, in pieces of at most a quantum, so that no step whose size the script
+// chooses runs between two looks at the deadline.
 #define _GNU_SOURCE /* memmem */
 #include "shim_internal.h"
 #include <string.h>
 
 #define MAX_CAPTURES 32
 #define MAX_DEPTH 200
-#define CHECK_EVERY 1024
 #define CAPTURE_OPEN (-1)
 #define CAPTURE_POSITION (-2)
 #define SPECIALS "^$*+?.([%-"
@@ -19,7 +22,7 @@ typedef struct {
     const char *subject_end;
     const char *pattern_end;
     int depth;                 /* recursion levels left */
-    unsigned steps;
+    shim_work work;
     int captures;
     struct { const char *start; ptrdiff_t length; } capture[MAX_CAPTURES];
 } Matcher;
@@ -59,22 +62,31 @@ static int in_class(int c, int cl) {
     return is_upper(cl) ? !result : result;
 }
 
-/* Whether c belongs to the set [...] that starts at open and whose ']' is at close. */
-static int in_set(int c, const char *open, const char *close) {
+/* Whether c belongs to the set [...] that starts at open and whose ']' is at close. The items are
+   read a quantum at a time, each piece charged: a set may be megabytes long, and it is read again at
+   every step that tries it. */
+static int in_set(Matcher *m, int c, const char *open, const char *close) {
     const char *p = open + 1;
     int wanted = 1;
     if (*p == '^') { wanted = 0; p++; }
     while (p < close) {
-        if (*p == '%' && p + 1 < close) {
-            if (in_class(c, (unsigned char)p[1])) return wanted;
-            p += 2;
-        } else if (p + 2 < close && p[1] == '-') {
-            if ((unsigned char)p[0] <= c && c <= (unsigned char)p[2]) return wanted;
-            p += 3;
-        } else {
-            if ((unsigned char)*p == c) return wanted;
-            p++;
+        const char *piece = p;
+        const char *stop = (size_t)(close - p) > SHIM_WORK_QUANTUM ? p + SHIM_WORK_QUANTUM : close;
+        int found = 0;
+        while (p < stop) {
+            if (*p == '%' && p + 1 < close) {
+                if (in_class(c, (unsigned char)p[1])) { found = 1; break; }
+                p += 2;
+            } else if (p + 2 < close && p[1] == '-') {
+                if ((unsigned char)p[0] <= c && c <= (unsigned char)p[2]) { found = 1; break; }
+                p += 3;
+            } else {
+                if ((unsigned char)*p == c) { found = 1; break; }
+                p++;
+            }
         }
+        shim_charge(&m->work, (size_t)(p - piece) + 1);
+        if (found) return wanted;
     }
     return !wanted;
 }
@@ -87,13 +99,17 @@ static const char *item_end(Matcher *m, const char *p) {
         return p + 1;
     }
     if (c == '[') {
+        const char *piece = p;
         if (p < m->pattern_end && *p == '^') p++;
         for (int first = 1;; first = 0) {   /* a ']' right after the opening is literal */
             if (p >= m->pattern_end) luaL_error(m->L, "malformed pattern (missing ']')");
-            if (*p == ']' && !first) return p + 1;
+            if (*p == ']' && !first) break;
             if (*p == '%') p++;
             p++;
+            if ((size_t)(p - piece) >= SHIM_WORK_QUANTUM) { shim_charge(&m->work, (size_t)(p - piece)); piece = p; }
         }
+        shim_charge(&m->work, (size_t)(p - piece));
+        return p + 1;
     }
     return p;
 }
@@ -104,14 +120,12 @@ static int item_matches(Matcher *m, const char *s, const char *p, const char *en
     switch (*p) {
     case '.': return 1;
     case '%': return in_class(c, (unsigned char)p[1]);
-    case '[': return in_set(c, p, end - 1);
+    case '[': return in_set(m, c, p, end - 1);
     default: return (unsigned char)*p == c;
     }
 }
 
-static void step(Matcher *m) {
-    if ((++m->steps & (CHECK_EVERY - 1)) == 0) shim_check_limits(m->L);
-}
+static inline void step(Matcher *m) { shim_step(&m->work); }
 
 /* ---- Matching ---------------------------------------------------------------------------- */
 
@@ -162,12 +176,16 @@ static const char *close_capture(Matcher *m, const char *s, const char *p) {
 static const char *match_balanced(Matcher *m, const char *s, const char *p) {
     if (p + 1 >= m->pattern_end) luaL_error(m->L, "malformed pattern (missing arguments to '%%b')");
     if (s >= m->subject_end || *s != p[0]) return NULL;
-    int depth = 1;
+    /* depth can reach the subject's length: a size_t cannot overflow where an int could. */
+    size_t depth = 1;
+    const char *piece = s;
     while (++s < m->subject_end) {
-        if (*s == p[1]) { if (--depth == 0) return s + 1; }
+        if (*s == p[1]) { if (--depth == 0) break; }
         else if (*s == p[0]) depth++;
+        if ((size_t)(s - piece) >= SHIM_WORK_QUANTUM) { shim_charge(&m->work, (size_t)(s - piece)); piece = s; }
     }
-    return NULL;
+    shim_charge(&m->work, (size_t)(s - piece));
+    return s < m->subject_end ? s + 1 : NULL;
 }
 
 /* %1-%9: the text of an earlier, closed capture again. */
@@ -177,7 +195,15 @@ static const char *match_backreference(Matcher *m, const char *s, int digit) {
         luaL_error(m->L, "invalid capture index %%%d", index + 1);
     ptrdiff_t length = m->capture[index].length;
     if (length < 0 || m->subject_end - s < length) return NULL;
-    return memcmp(m->capture[index].start, s, (size_t)length) == 0 ? s + length : NULL;
+    /* A capture may be megabytes long and compared again at every backtracking step. */
+    const char *capture = m->capture[index].start;
+    for (ptrdiff_t done = 0; done < length;) {
+        size_t piece = (size_t)(length - done) > SHIM_WORK_QUANTUM ? SHIM_WORK_QUANTUM : (size_t)(length - done);
+        if (memcmp(capture + done, s + done, piece) != 0) return NULL;
+        done += (ptrdiff_t)piece;
+        shim_charge(&m->work, piece);
+    }
+    return s + length;
 }
 
 /* Matches pattern p against the subject from s; returns where the match ends, or NULL. Plain
@@ -202,7 +228,7 @@ static const char *match_here(Matcher *m, const char *s, const char *p) {
                 const char *end = item_end(m, p);
                 int previous = s == m->subject ? 0 : (unsigned char)s[-1];
                 int current = s < m->subject_end ? (unsigned char)*s : 0;
-                if (in_set(previous, p, end - 1) || !in_set(current, p, end - 1)) s = NULL;
+                if (in_set(m, previous, p, end - 1) || !in_set(m, current, p, end - 1)) s = NULL;
                 p = end;
                 continue;
             }
@@ -241,7 +267,7 @@ static void matcher_init(Matcher *m, lua_State *L, const char *s, size_t ls, con
     m->subject = s;
     m->subject_end = s + ls;
     m->pattern_end = p + lp;
-    m->steps = 0;
+    shim_work_init(&m->work, L);
 }
 
 static void matcher_reset(Matcher *m) {
@@ -254,12 +280,33 @@ static void push_capture(Matcher *m, int i, const char *s, const char *e) {
     if (i >= m->captures) {
         if (i != 0) luaL_error(m->L, "invalid capture index %%%d", i + 1);
         lua_pushlstring(m->L, s, (size_t)(e - s));
+        shim_charge(&m->work, (size_t)(e - s));   /* one copy, charged after the fact */
         return;
     }
     ptrdiff_t length = m->capture[i].length;
     if (length == CAPTURE_OPEN) luaL_error(m->L, "unfinished capture");
     if (length == CAPTURE_POSITION) lua_pushinteger(m->L, (m->capture[i].start - m->subject) + 1);
-    else lua_pushlstring(m->L, m->capture[i].start, (size_t)length);
+    else {
+        lua_pushlstring(m->L, m->capture[i].start, (size_t)length);
+        shim_charge(&m->work, (size_t)length);
+    }
+}
+
+/* Where capture i (or the whole match s..e when there are no captures and i is 0) lies in the
+   subject; returns 0 for a position capture, whose value is then pushed instead. */
+static int capture_text(Matcher *m, int i, const char *s, const char *e, const char **start, size_t *length) {
+    if (i >= m->captures) {
+        if (i != 0) luaL_error(m->L, "invalid capture index %%%d", i + 1);
+        *start = s;
+        *length = (size_t)(e - s);
+        return 1;
+    }
+    ptrdiff_t l = m->capture[i].length;
+    if (l == CAPTURE_OPEN) luaL_error(m->L, "unfinished capture");
+    if (l == CAPTURE_POSITION) { lua_pushinteger(m->L, (m->capture[i].start - m->subject) + 1); return 0; }
+    *start = m->capture[i].start;
+    *length = (size_t)l;
+    return 1;
 }
 
 /* Pushes every capture (or the whole match when s is given and there are none); returns the count. */
@@ -277,15 +324,39 @@ static size_t start_offset(lua_Integer position, size_t length) {
     return length + (size_t)position;
 }
 
-static int has_specials(const char *p, size_t lp) {
-    for (size_t i = 0; i < lp; i++) if (p[i] != '\0' && strchr(SPECIALS, p[i])) return 1;
+static int has_specials(shim_work *work, const char *p, size_t lp) {
+    static unsigned char special[256];
+    static int ready = 0;   /* benign race: every thread writes the same bytes */
+    if (!ready) { for (const char *c = SPECIALS; *c; c++) special[(unsigned char)*c] = 1; ready = 1; }
+    for (size_t i = 0; i < lp;) {
+        size_t stop = lp - i > SHIM_WORK_QUANTUM ? i + SHIM_WORK_QUANTUM : lp;
+        for (size_t j = i; j < stop; j++) if (special[(unsigned char)p[j]]) return 1;
+        shim_charge(work, stop - i);
+        i = stop;
+    }
     return 0;
 }
 
-static const char *find_plain(const char *s, size_t ls, const char *p, size_t lp) {
+/* A plain find that looks at the limits between windows: memmem over windows of a quantum of
+   starting places, or as many as the needle is long when it is longer (so that a search stays linear:
+   the two-way search memmem uses costs the window plus the needle), the windows overlapping by the
+   needle's length less one, each charged. One memmem over hundreds of megabytes would run with no
+   look at the deadline; a window's work is at most a quantum or about three times the needle, an
+   existing value. */
+static const char *find_plain(shim_work *work, const char *s, size_t ls, const char *p, size_t lp) {
     if (lp == 0) return s;
     if (lp > ls) return NULL;
-    return memmem(s, ls, p, lp);
+    size_t window = lp > SHIM_WORK_QUANTUM ? lp : SHIM_WORK_QUANTUM;
+    size_t last_start = ls - lp;   /* the last place a match can start */
+    for (size_t at = 0; at <= last_start;) {
+        size_t starts = last_start - at + 1;
+        if (starts > window) starts = window;
+        const char *found = memmem(s + at, starts + lp - 1, p, lp);
+        shim_charge(work, starts + 2 * lp);
+        if (found != NULL) return found;
+        at += starts;
+    }
+    return NULL;
 }
 
 static int find_or_match(lua_State *L, int find) {
@@ -294,8 +365,10 @@ static int find_or_match(lua_State *L, int find) {
     const char *p = luaL_checklstring(L, 2, &lp);
     size_t init = start_offset(luaL_optinteger(L, 3, 1), ls);
     if (init > ls) { luaL_pushfail(L); return 1; }
-    if (find && (lua_toboolean(L, 4) || !has_specials(p, lp))) {
-        const char *found = find_plain(s + init, ls - init, p, lp);
+    shim_work work;
+    shim_work_init(&work, L);
+    if (find && (lua_toboolean(L, 4) || !has_specials(&work, p, lp))) {
+        const char *found = find_plain(&work, s + init, ls - init, p, lp);
         if (!found) { luaL_pushfail(L); return 1; }
         lua_pushinteger(L, (found - s) + 1);
         lua_pushinteger(L, (found - s) + (lua_Integer)lp);
@@ -361,6 +434,7 @@ int shim_str_gmatch(lua_State *L) {
 /* Appends the replacement of the match s..e to the buffer. */
 static void add_replacement(Matcher *m, luaL_Buffer *b, const char *s, const char *e, int kind) {
     lua_State *L = m->L;
+    step(m);
     if (kind == LUA_TFUNCTION) {
         lua_pushvalue(L, 3);
         int count = push_captures(m, s, e);
@@ -369,20 +443,36 @@ static void add_replacement(Matcher *m, luaL_Buffer *b, const char *s, const cha
         push_capture(m, 0, s, e);
         lua_gettable(L, 3);
     } else {
+        /* Plain runs and captures go straight from the replacement and the subject into the
+           buffer, in charged pieces; each escape counts a step besides. */
         size_t length;
         const char *r = lua_tolstring(L, 3, &length);
         const char *r_end = r + length;
-        for (; r < r_end; r++) {
-            if (*r != '%') { luaL_addchar(b, *r); continue; }
-            r++;
-            if (r < r_end && *r == '%') { luaL_addchar(b, '%'); continue; }
+        while (r < r_end) {
+            size_t left = (size_t)(r_end - r);
+            const char *escape = memchr(r, '%', left > SHIM_WORK_QUANTUM ? SHIM_WORK_QUANTUM : left);
+            if (escape == NULL) {
+                size_t piece = left > SHIM_WORK_QUANTUM ? SHIM_WORK_QUANTUM : left;
+                shim_add_bounded(&m->work, b, r, piece);
+                r += piece;
+                continue;
+            }
+            shim_add_bounded(&m->work, b, r, (size_t)(escape - r));
+            r = escape + 1;
+            step(m);
+            if (r < r_end && *r == '%') { luaL_addchar(b, '%'); r++; continue; }
             if (r >= r_end || !is_digit((unsigned char)*r))
                 luaL_error(L, "invalid use of '%%' in replacement string");
-            if (*r == '0') lua_pushlstring(L, s, (size_t)(e - s));
-            else push_capture(m, *r - '1', s, e);
-            luaL_tolstring(L, -1, NULL);
-            lua_remove(L, -2);
-            luaL_addvalue(b);
+            const char *text;
+            size_t text_length;
+            if (*r == '0') { text = s; text_length = (size_t)(e - s); }
+            else if (!capture_text(m, *r - '1', s, e, &text, &text_length)) {
+                luaL_addvalue(b);   /* a position capture: its integer, as Lua writes it */
+                r++;
+                continue;
+            }
+            shim_add_bounded(&m->work, b, text, text_length);
+            r++;
         }
         return;
     }
@@ -392,7 +482,9 @@ static void add_replacement(Matcher *m, luaL_Buffer *b, const char *s, const cha
     } else if (!lua_isstring(L, -1)) {
         luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1));
     } else {
+        size_t length = lua_rawlen(L, -1);   /* a string, or a number whose text is short */
         luaL_addvalue(b);
+        shim_charge(&m->work, length);   /* one copy of an existing value, charged after the fact */
     }
 }
 
@@ -427,7 +519,7 @@ int shim_str_gsub(lua_State *L) {
         if (anchored) break;
         step(&m);
     }
-    luaL_addlstring(&b, s, (size_t)(m.subject_end - s));
+    shim_add_bounded(&m.work, &b, s, (size_t)(m.subject_end - s));
     luaL_pushresult(&b);
     lua_pushinteger(L, count);
     return 2;

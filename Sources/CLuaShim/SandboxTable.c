@@ -1,6 +1,6 @@
 // The table functions whose loops run in C for as long as a script asks (a `__len` of 2^50, a move
 // over math.maxinteger slots, a sort whose comparisons never call Lua): the same behaviour as
-// Lua's, with the limits checked as they go (design.md rule 6).
+// Lua's, with the limits checked as they go (design.md rules 6 and 9).
 #include "shim_internal.h"
 #include <limits.h>
 
@@ -79,25 +79,46 @@ static int table_move(lua_State *L) {
     return 1;
 }
 
+/* concat charges the bytes it copies, not only the elements: one element may be megabytes. */
 static int table_concat(lua_State *L) {
     luaL_Buffer buffer;
     lua_Integer last = luaL_opt(L, luaL_checkinteger, 4, length_of(L, 1));
     size_t separator_length = 0;
     const char *separator = luaL_optlstring(L, 2, "", &separator_length);
     lua_Integer i = luaL_optinteger(L, 3, 1);
-    lua_Unsigned steps = 0;
+    shim_work work;
+    shim_work_init(&work, L);
     luaL_buffinit(L, &buffer);
     for (; i <= last; i++) {
         lua_geti(L, 1, i);
         if (!lua_isstring(L, -1))
-            return luaL_error(L, "invalid value (at index %I) in table for 'concat'", (LUAI_UACINT)i);
+            return luaL_error(L, "invalid value (%s) at index %I in table for 'concat'",
+                              luaL_typename(L, -1), (LUAI_UACINT)i);
+        size_t length = lua_rawlen(L, -1);   /* 0 for a number, whose text is short */
         luaL_addvalue(&buffer);
+        shim_charge(&work, length + SHIM_STEP_BYTES);   /* one copy of an existing value */
         if (i == last) break;   /* also keeps i from overflowing at math.maxinteger */
-        luaL_addlstring(&buffer, separator, separator_length);
-        tick(L, &steps);
+        shim_add_bounded(&work, &buffer, separator, separator_length);
     }
     luaL_pushresult(&buffer);
     return 1;
+}
+
+/* unpack: at most a stack's worth of results (Lua's own bound), a step each. */
+static int table_unpack(lua_State *L) {
+    lua_Integer i = luaL_optinteger(L, 2, 1);
+    lua_Integer e = luaL_opt(L, luaL_checkinteger, 3, luaL_len(L, 1));
+    if (i > e) return 0;
+    lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)i;   /* one less than the count: no overflow */
+    if (n >= (unsigned int)INT_MAX || !lua_checkstack(L, (int)(++n)))
+        return luaL_error(L, "too many results to unpack");
+    lua_Unsigned steps = 0;
+    for (; i < e; i++) {
+        lua_geti(L, 1, i);
+        tick(L, &steps);
+    }
+    lua_geti(L, 1, e);
+    return (int)n;
 }
 
 /* ---- sort: a heapsort on the table's slots, comparing with `less` or the comparator -------- */
@@ -164,7 +185,7 @@ static int table_sort(lua_State *L) {
 void shim_install_table(lua_State *L) {
     static const luaL_Reg functions[] = {
         {"insert", table_insert}, {"remove", table_remove}, {"move", table_move},
-        {"concat", table_concat}, {"sort", table_sort}, {NULL, NULL},
+        {"concat", table_concat}, {"sort", table_sort}, {"unpack", table_unpack}, {NULL, NULL},
     };
     lua_getglobal(L, "table");
     luaL_setfuncs(L, functions, 0);

@@ -83,11 +83,8 @@ void shim_check_limits(lua_State *L);
 /* Whether a limit was hit in this invocation. */
 int shim_limit_hit(lua_State *L);
 
-/* Past a limit, the allocator grants up to this many bytes beyond the heap's limit, so that the
-   unwinding (pending __close handlers, each stopped by the limit's hook at its first instruction)
-   does not start a full emergency collection per handler; every allocation past the grace is
-   refused again. */
-#define SHIM_LIMIT_GRACE_BYTES (1024 * 1024)
+/* The unwinding's grace past a limit (CLuaShim.h). */
+#define SHIM_LIMIT_GRACE_BYTES ((size_t)LANTERN_LIMIT_GRACE_BYTES)
 
 /* Sets the limit's hook on the state's main thread and every coroutine running now (called once a
    limit is hit), so that the next instruction of any of them raises the limit's error. */
@@ -152,3 +149,57 @@ int shim_str_gmatch(lua_State *L);
 int shim_str_gsub(lua_State *L);
 
 #endif
+
+/* ---- bounded work ---- */
+/* design.md rule 9: a C loop over script data looks at the limits after at most SHIM_WORK_QUANTUM
+   bytes of work (bytes scanned, compared or copied); a step that touches no bytes (a pattern
+   backtracking, a table slot) counts as SHIM_STEP_BYTES, so 1,024 steps make one quantum. One copy
+   or scan of a value that already exists may be charged after the fact as its size. (Guarded on
+   its own: it stands after the header's include guard.) */
+#ifndef SHIM_BOUNDED_WORK_H
+#define SHIM_BOUNDED_WORK_H
+#define SHIM_WORK_QUANTUM ((size_t)64 * 1024)
+#define SHIM_STEP_BYTES ((size_t)64)
+
+typedef struct shim_work {
+    lua_State *L;
+    size_t spent;   /* bytes of work since the last look at the limits */
+} shim_work;
+
+static inline void shim_work_init(shim_work *work, lua_State *L) { work->L = L; work->spent = 0; }
+
+/* Counts `bytes` of work; looks at the limits (and raises when one was hit) once a quantum is full. */
+static inline void shim_charge(shim_work *work, size_t bytes) {
+    work->spent += bytes;
+    if (work->spent >= SHIM_WORK_QUANTUM) {
+        work->spent = 0;
+        shim_check_limits(work->L);
+    }
+}
+
+static inline void shim_step(shim_work *work) { shim_charge(work, SHIM_STEP_BYTES); }
+
+/* luaL_addlstring in pieces of at most a quantum, charged. */
+void shim_add_bounded(shim_work *work, luaL_Buffer *buffer, const char *s, size_t length);
+
+/* Replacements for the string, utf8 and table functions whose loops run over script-sized data
+   (SandboxFormat.c, SandboxPack.c, SandboxUtf8.c). */
+int shim_str_format(lua_State *L);
+int shim_str_pack(lua_State *L);
+int shim_str_unpack(lua_State *L);
+int shim_str_packsize(lua_State *L);
+void shim_install_utf8(lua_State *L);
+#endif
+/* ---- bounded work ---- */
+
+/* ---- SandboxCompiled.c ---- */
+/* (After the include guard on purpose: only declarations, which C allows to repeat.)
+   Checks the Lua function on the stack top right after it was compiled from text, for the
+   code-generation bugs of Lua 5.4.4 that scripts can reach (docs/lua-5.4.4-bugs.md): corrects
+   the closing of generic for loops left by 'break' (the function is replaced by a corrected one,
+   with the same upvalues) and refuses chains of table reads that would make error messages
+   recurse without bound. Never raises: runs protected and returns LUA_OK with the function to use
+   in place of the original, or an error status with the message in its place. Needs the function
+   to be a Lua function; costs one lua_dump and one pass over it (a reload only when corrected). */
+int shim_fix_compiled(lua_State *L);
+/* ---- SandboxCompiled.c ---- */

@@ -61,6 +61,11 @@ public final class LuaState {
 
     deinit { lantern_state_close(handle) }
 
+    /// How far past its memory limit a state's heap may grow while a limit's error unwinds: the
+    /// allocator grants it so that pending `__close` handlers are stopped at their first
+    /// instruction, instead of each starting a full emergency collection.
+    public static let memoryGraceBytes = Int(LANTERN_LIMIT_GRACE_BYTES)
+
     /// Bytes the state's heap uses now.
     public var memoryInUse: Int { lantern_state_memory(handle) }
 

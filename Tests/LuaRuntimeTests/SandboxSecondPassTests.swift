@@ -96,8 +96,7 @@ struct SandboxSecondPassTests {
         let elapsed = ContinuousClock.now - started
         #expect(error?.kind == .memoryLimit, "\(String(describing: error))")
         #expect(elapsed < .milliseconds(900), "took \(elapsed)")
-        let ceiling = (16 << 20) + 2 * (1 << 20)   // the limit, the unwinding's grace, and some slack
-        #expect(lua.lua.memoryInUse <= ceiling)
+        #expect(lua.lua.memoryInUse <= (16 << 20) + LuaState.memoryGraceBytes)
     }
 
     @Test("pending __close handlers after the deadline stop within a small grace", arguments: [1_000, 5_000, 20_000])

@@ -15,6 +15,11 @@ enum {
     LANTERN_LIMIT_MEMORY = 2,
 };
 
+/// Past a limit, the allocator grants up to this many bytes beyond the heap's limit to the
+/// unwinding (every instruction raises the limit's error meanwhile), so that pending `__close`
+/// handlers do not each start a full emergency collection; past the grace it refuses again.
+enum { LANTERN_LIMIT_GRACE_BYTES = 1024 * 1024 };
+
 /// LUA_REGISTRYINDEX, which Swift cannot import (it is a macro expression).
 extern const int lantern_registry_index;
 
@@ -80,6 +85,15 @@ void lantern_push_unwrapped(lua_State *L, int index);
 
 /// Reseeds `math.random` with `seed` at its first use in the next invocation.
 void lantern_set_seed(lantern_state *state, long long seed);
+
+/// Which limit (LANTERN_LIMIT_*) the running invocation has hit so far; the time limit first.
+/// Host code that walks script values checks it every so often, so a copy stops at the deadline.
+int lantern_limit_hit(lua_State *L);
+
+/// Charges `bytes` that the host is about to hold on the invocation's behalf (a copy of a script
+/// value) to the state's memory limit: returns 1 when they fit in what the heap has left, else marks
+/// the memory limit hit (the invocation fails with it once the host function returns) and returns 0.
+int lantern_charge_copy(lua_State *L, size_t bytes);
 
 /// Pops the error on the stack top and copies a printable form into `buffer`,
 /// without running any metamethod of the error object (design.md rule 3).
