@@ -55,7 +55,9 @@ struct LuaStack {
     }
 
     private func read(at index: Int32, depth: Int, visiting: inout OpenTables) throws -> LuaValue {
-        switch lua_type(L, index) {
+        let type = lua_type(L, index)
+        try visiting.budget.charge(L, stringBytes: type == LUA_TSTRING ? Int(lua_rawlen(L, index)) : 0)
+        switch type {
         case LUA_TNIL, LUA_TNONE: return .nil_
         case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, index) != 0)
         case LUA_TNUMBER:

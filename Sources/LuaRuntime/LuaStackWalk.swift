@@ -12,7 +12,9 @@ extension LuaStack {
 
     private func walk<Visitor: LuaValueVisitor>(at index: Int32, depth: Int, visiting: inout OpenTables,
                                                 visitor: inout Visitor) throws {
-        switch lua_type(L, index) {
+        let type = lua_type(L, index)
+        try visiting.budget.charge(L, stringBytes: type == LUA_TSTRING ? Int(lua_rawlen(L, index)) : 0)
+        switch type {
         case LUA_TNIL, LUA_TNONE: try visitor.visitNil()
         case LUA_TBOOLEAN: try visitor.visit(boolean: lua_toboolean(L, index) != 0)
         case LUA_TNUMBER:

@@ -47,7 +47,7 @@ struct CustomerTests {
 
     @Test("bad input: each a clear error and no partial write", arguments: [
         (NewCustomer(name: ""), CRMError.invalid(field: "name", reason: "must not be empty")),
-        (NewCustomer(name: String(repeating: "a", count: 201)), .invalid(field: "name", reason: "must be at most 200 characters (got 201)")),
+        (NewCustomer(name: String(repeating: "a", count: 201)), .invalid(field: "name", reason: "must be at most 200 bytes of UTF-8 (got 201)")),
         (NewCustomer(code: "KH 1", name: "x"), .invalid(field: "code", reason: "must not contain spaces (got \"KH 1\")")),
         (NewCustomer(name: "x", relationship: "Không có"), .invalid(field: "relationship", reason: "unknown relationship \"Không có\"")),
         (NewCustomer(name: "x", owner: .user("ghost")), .invalid(field: "owner", reason: "unknown user \"ghost\"")),

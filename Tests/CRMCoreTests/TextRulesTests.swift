@@ -33,11 +33,27 @@ struct TextRulesTests {
         #expect(((try? TextRules.email(text)) != nil) == valid)
     }
 
-    @Test("lengths count characters, not bytes")
+    @Test("lengths count bytes of UTF-8, not characters")
     func lengths() throws {
-        #expect(try TextRules.required(String(repeating: "ệ", count: 200), field: "name", max: 200).count == 200)
-        #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 characters (got 201)")) {
+        // "ệ" is three bytes: 66 of them fit in 200, 67 do not.
+        #expect(try TextRules.required(String(repeating: "ệ", count: 66), field: "name", max: 200).count == 66)
+        #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 bytes of UTF-8 (got 201)")) {
+            try TextRules.required(String(repeating: "ệ", count: 67), field: "name", max: 200)
+        }
+        #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 bytes of UTF-8 (got 201)")) {
             try TextRules.required(String(repeating: "a", count: 201), field: "name", max: 200)
         }
+        // One character of 200,000 bytes once NFC ("é" and 99,999 more combining accents) is refused too.
+        let oneCharacter = "e" + String(repeating: "\u{301}", count: 100_000)
+        #expect(oneCharacter.count == 1)
+        #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 bytes of UTF-8 (got 200000)")) {
+            try TextRules.required(oneCharacter, field: "name", max: 200)
+        }
+    }
+
+    @Test("cutting to a byte length ends on a character boundary",
+          arguments: [("abc", 2, "ab"), ("aệb", 2, "a"), ("aệb", 3, "a"), ("aệb", 4, "aệ"), ("ệ", 0, ""), ("xyz", 10, "xyz")])
+    func cuts(_ text: String, _ bytes: Int, _ expected: String) {
+        #expect(text.prefix(utf8Bytes: bytes) == expected)
     }
 }

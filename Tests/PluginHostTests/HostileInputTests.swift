@@ -112,7 +112,7 @@ struct HostileInputTests {
         #expect(tenant.host.status(of: "target")?.state == .loaded)
         // Its log kept at most limits.log_lines of the attack, each line cut to a bounded length.
         #expect(tenant.host.logs(of: "target").count <= 60, "\(name)")
-        #expect(tenant.host.logs(of: "target").allSatisfy { $0.message.count <= PluginLog.maximumLineLength + 10 }, "\(name)")
+        #expect(tenant.host.logs(of: "target").allSatisfy { $0.message.utf8.count <= PluginLog.maximumLineBytes + 10 }, "\(name)")
         // Another tenant's plugin is unaffected.
         let other = try bystander.customer()
         #expect(try bystander.current(other.id).points == 7, "\(name)")

@@ -21,6 +21,9 @@ public struct JSONWriting {
     /// The JSON written so far.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// How many bytes have been written.
+    public var byteCount: Int { bytes.count }
+
     /// The UTF-8 bytes written so far, without making a `String` of them (valid UTF-8: every
     /// string went in from a Swift string, everything else is ASCII).
     public func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {

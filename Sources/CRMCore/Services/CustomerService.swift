@@ -378,9 +378,7 @@ enum CustomFields {
             switch value {
             case .string(let text):
                 result[name] = .string(text.precomposedStringWithCanonicalMapping)
-                guard text.count <= 2000 else {
-                    throw CRMError.invalid(field: "fields.\(name)", reason: "must be at most 2000 characters (got \(text.count))")
-                }
+                try TextRules.checkLength(text, field: "fields.\(name)", max: 2000)
             case .double(let number):
                 guard number.isFinite else { throw CRMError.invalid(field: "fields.\(name)", reason: "must be a finite number") }
                 result[name] = value

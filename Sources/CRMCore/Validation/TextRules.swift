@@ -17,7 +17,7 @@ enum TextRules {
         text.unicodeScalars.allSatisfy { $0.value < 0x300 || (0x1EA0...0x1EF9).contains($0.value) }
     }
 
-    /// A required text: not empty after trimming, at most `max` characters.
+    /// A required text: not empty after trimming, at most `max` bytes of UTF-8.
     static func required(_ text: String, field: String, max: Int) throws -> String {
         let value = normalize(text)
         guard !value.isEmpty else { throw CRMError.invalid(field: field, reason: "must not be empty") }
@@ -26,7 +26,7 @@ enum TextRules {
         return value
     }
 
-    /// An optional text: empty becomes nil; otherwise at most `max` characters.
+    /// An optional text: empty becomes nil; otherwise at most `max` bytes of UTF-8.
     static func optional(_ text: String?, field: String, max: Int) throws -> String? {
         guard let text else { return nil }
         let value = normalize(text)
@@ -92,10 +92,12 @@ enum TextRules {
         return value
     }
 
-    private static func checkLength(_ value: String, field: String, max: Int) throws {
-        // No more bytes than allowed characters means no more characters either (the cheap check).
-        guard value.utf8.count > max, value.count > max else { return }
-        throw CRMError.invalid(field: field, reason: "must be at most \(max) characters (got \(value.count))")
+    /// Limits are bytes, never characters: "e" followed by a million combining accents is one
+    /// character, and it would be stored, and pushed into every plugin on every event, whole.
+    static func checkLength(_ value: String, field: String, max: Int) throws {
+        let bytes = value.utf8.count
+        guard bytes > max else { return }
+        throw CRMError.invalid(field: field, reason: "must be at most \(max) bytes of UTF-8 (got \(bytes))")
     }
 
     private static func checkNoControlCharacters(_ value: String, field: String) throws {
@@ -123,5 +125,18 @@ extension String {
     private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII { return scalar == " " || (0x09...0x0D).contains(scalar.value) }
         return CharacterSet.whitespacesAndNewlines.contains(scalar)
+    }
+}
+
+extension String {
+    /// The longest prefix of at most `maximum` bytes of UTF-8 that ends on a character (Unicode
+    /// scalar) boundary, so cutting never leaves half a character behind.
+    public func prefix(utf8Bytes maximum: Int) -> String {
+        let utf8 = self.utf8
+        guard utf8.count > maximum else { return self }
+        var end = utf8.index(utf8.startIndex, offsetBy: Swift.max(0, maximum))
+        // Back off continuation bytes (10xxxxxx) to the start of the character the cut falls in.
+        while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+        return String(utf8[..<end]) ?? ""
     }
 }

@@ -82,9 +82,12 @@ extension PluginHost {
         let started = clock.now
         var failure: Error?
         do {
+            // Decoded inside the handler's budget: a payload's cost is the plugin's, at every attempt.
             let payload = try JobPayload.decode(job.payload)
+            let spent = clock.now - started
             try crm.store.transaction { _ in
-                try instance.run(job.handler, [payload, jobTable], for: invocation, seed: Self.seed(job, base: instance.seedBase))
+                try instance.run(job.handler, [payload, jobTable], for: invocation, seed: Self.seed(job, base: instance.seedBase),
+                                 spent: spent)
                 try crm.jobs.complete(job)
             }
         } catch {

@@ -1,3 +1,4 @@
+import CRMCore
 import Foundation
 
 /// One line of a plugin's log (`crm.log`, `print`, and the host's notes about the plugin).
@@ -15,7 +16,8 @@ public struct PluginLogLine: Sendable, Equatable {
 /// a fixed amount of memory.
 final class PluginLog: @unchecked Sendable {
     static let capacity = 2_000
-    static let maximumLineLength = 4_000
+    /// A longer line is cut to this many bytes of UTF-8, on a character boundary.
+    static let maximumLineBytes = 4_000
 
     private static let counterLock = NSLock()
     nonisolated(unsafe) private static var counter = 0
@@ -30,8 +32,8 @@ final class PluginLog: @unchecked Sendable {
             Self.counter += 1
             return Self.counter
         }
-        if line.message.count > Self.maximumLineLength {
-            line.message = String(line.message.prefix(Self.maximumLineLength)) + "… (cut)"
+        if line.message.utf8.count > Self.maximumLineBytes {
+            line.message = line.message.prefix(utf8Bytes: Self.maximumLineBytes) + "… (cut)"
         }
         lock.withLock {
             if lines.count < Self.capacity {

@@ -58,6 +58,13 @@ enum JobPayload {
         }
     }
 
+    /// The most bytes a payload may take once stored: a job row is read at every run and retry,
+    /// and its payload decoded inside the handler's budget, so what a plugin may leave for later
+    /// is bounded like what it may hold now. Text stored before the bound (or in the old layout,
+    /// three times the bytes) is still read up to `maximumStoredBytes`.
+    static let maximumBytes = 64 * 1024
+    static let maximumStoredBytes = 4 * maximumBytes
+
     /// The text of an empty payload (`crm.schedule` without one). An empty table holds nothing
     /// that could be refused, so encoding it cannot fail.
     static let empty = try! encode(LuaTable(), function: "crm.schedule")
@@ -96,7 +103,16 @@ enum JobPayload {
             output.appendRaw(String(number.bitPattern))
             output.append("}")
         }
-        mutating func visit(string: UnsafeRawBufferPointer) { output.appendString(utf8: string) }
+        mutating func visit(string: UnsafeRawBufferPointer) throws {
+            guard string.count <= JobPayload.maximumBytes else { throw tooLarge }
+            output.appendString(utf8: string)
+            try checkSize()
+        }
+        /// Checked as the text grows, so a payload far over the bound is refused without writing it all.
+        private func checkSize() throws { if output.byteCount > JobPayload.maximumBytes { throw tooLarge } }
+        private var tooLarge: BindingError {
+            BindingError("\(function): the payload takes more than \(JobPayload.maximumBytes) bytes once stored; keep ids in it and read the rest when the job runs")
+        }
         func visit(other typeName: String) throws {
             throw BindingError("\(function): a payload holds strings, numbers, booleans and tables, not a \(typeName) value")
         }
@@ -104,12 +120,18 @@ enum JobPayload {
         mutating func beginKey(index: Int) { if index > 0 { output.append(",") } }
         mutating func beginValue() { output.append(",") }
         mutating func endEntry() {}
-        mutating func endTable() { output.append("]") }
+        mutating func endTable() throws {
+            output.append("]")
+            try checkSize()
+        }
     }
 
     /// The payload table stored as `text`.
     static func decode(_ text: String) throws -> LuaValue {
-        lua(try JSONDecoder().decode(Stored.self, from: Data(text.utf8)))
+        guard text.utf8.count <= maximumStoredBytes else {
+            throw BindingError("the job's payload takes \(text.utf8.count) bytes, more than the \(maximumStoredBytes) a payload may")
+        }
+        return lua(try JSONDecoder().decode(Stored.self, from: Data(text.utf8)))
     }
 
     private static func lua(_ value: Stored) -> LuaValue {

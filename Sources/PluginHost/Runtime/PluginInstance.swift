@@ -32,7 +32,9 @@ final class PluginInstance {
     /// Who the plugin acts as: its `run_as` user within its manifest's permissions.
     let identity: Identity
 
-    /// Creates the state, compiles every Lua file, and runs `main.lua` within the plugin's limits.
+    /// Creates the state, compiles every Lua file, and runs `main.lua` within the plugin's limits:
+    /// the whole load (every compile and the main chunk's run) within one `limits.time_ms`, so a
+    /// plugin built to compile slowly cannot hold the tenant's writer at start or at a restart.
     init(bundle: PluginBundle, crm: CRM, log: PluginLog) throws {
         self.bundle = bundle
         self.crm = crm
@@ -51,13 +53,19 @@ final class PluginInstance {
         let lua = try LuaState(memoryLimit: bundle.manifest.limits.memoryMegabytes << 20, sandbox: sandbox)
         self.lua = lua
         try CRMBindings.install(in: lua, for: self)
+        var budget = LoadBudget(milliseconds: timeLimit)
         for (path, source) in bundle.modules.sorted(by: { $0.key < $1.key }) {
-            lua.release(try compile(source, path))
+            lua.release(try compile(source, path, budget: &budget))
         }
-        let main = try compile(bundle.main, "main.lua")
+        let main = try compile(bundle.main, "main.lua", budget: &budget)
         defer { lua.release(main) }
         linesThisRun = 0
-        let (module, type) = try lua.callKeepingResult(main, timeLimitMilliseconds: timeLimit)
+        let (module, type): (LuaReference, String)
+        do {
+            (module, type) = try lua.callKeepingResult(main, timeLimitMilliseconds: try budget.remaining(for: "main.lua"))
+        } catch let error as LuaError where error.kind == .timeLimit {
+            throw PluginLoadError(file: bundle.folder.appendingPathComponent("main.lua").path, problem: budget.exceeded)
+        }
         guard type == "table" else {
             throw PluginLoadError(file: bundle.folder.appendingPathComponent("main.lua").path,
                                   problem: "must return the module table (a table of hook functions), returned a \(type) value")
@@ -74,17 +82,20 @@ final class PluginInstance {
 
     let timeLimit: UInt32
 
-    private func compile(_ source: String, _ path: String) throws -> LuaReference {
+    private func compile(_ source: String, _ path: String, budget: inout LoadBudget) throws -> LuaReference {
+        let file = bundle.folder.path + "/" + path
         do {
-            return try lua.load(source, chunkName: path)
+            return try lua.load(source, chunkName: path, timeLimitMilliseconds: try budget.remaining(for: file))
         } catch let error as LuaError {
-            throw PluginLoadError(file: bundle.folder.path + "/" + path, problem: error.message)
+            throw PluginLoadError(file: file, problem: error.kind == .timeLimit ? budget.exceeded : error.message)
         }
     }
 
-    /// Runs module function `name` with `arguments` for `invocation`, within the time limit.
-    func run(_ name: String, _ arguments: [LuaValue], for invocation: Invocation, seed: Int64) throws {
-        try run(name, for: invocation, seed: seed) { w in
+    /// Runs module function `name` with `arguments` for `invocation`, within what is left of the
+    /// time limit once `spent` (the host's work for the invocation so far, such as decoding a job's
+    /// payload) is taken off.
+    func run(_ name: String, _ arguments: [LuaValue], for invocation: Invocation, seed: Int64, spent: Duration = .zero) throws {
+        try run(name, for: invocation, seed: seed, spent: spent) { w in
             for argument in arguments { try w.push(argument) }
             return Int32(arguments.count)
         }
@@ -103,13 +114,17 @@ final class PluginInstance {
         try lua.call(function, timeLimitMilliseconds: timeLimit, arguments: arguments)
     }
 
-    /// Runs module function `name` with the arguments `arguments` pushes, for `invocation`, within the time limit.
-    func run(_ name: String, for invocation: Invocation, seed: Int64, arguments: (LuaArgumentWriter) throws -> Int32) throws {
+    /// Runs module function `name` with the arguments `arguments` pushes, for `invocation`, within the time limit
+    /// less `spent`.
+    func run(_ name: String, for invocation: Invocation, seed: Int64, spent: Duration = .zero,
+             arguments: (LuaArgumentWriter) throws -> Int32) throws {
+        let spentMilliseconds = spent.components.seconds * 1000 + spent.components.attoseconds / 1_000_000_000_000_000
+        guard spentMilliseconds < Int64(timeLimit) else { throw LuaError(kind: .timeLimit, message: "time limit exceeded") }
         try prepare(invocation, seed: seed)
         defer { finish() }
         let function = try lua.reference(toFunction: name, in: module)
         defer { lua.release(function) }
-        try lua.call(function, timeLimitMilliseconds: timeLimit, arguments: arguments)
+        try lua.call(function, timeLimitMilliseconds: timeLimit - UInt32(spentMilliseconds), arguments: arguments)
     }
 
     private func prepare(_ invocation: Invocation, seed: Int64) throws {
@@ -137,5 +152,27 @@ final class PluginInstance {
     /// A log line about the plugin, from the host (never capped).
     func append(_ level: String, _ message: String) {
         log.append(PluginLogLine(at: crm.clock.now(), plugin: manifest.name, level: level, message: message))
+    }
+}
+
+/// What is left of a plugin's load budget: one `limits.time_ms` for compiling every file and
+/// running `main.lua`, shared by the steps in turn.
+struct LoadBudget {
+    let milliseconds: UInt32
+    private let started = ContinuousClock.now
+
+    init(milliseconds: UInt32) { self.milliseconds = milliseconds }
+
+    /// The refusal of a load that ran out of its budget.
+    var exceeded: String {
+        "time limit exceeded: loading (compiling every Lua file and running main.lua) must finish within limits.time_ms = \(milliseconds) ms"
+    }
+
+    /// The milliseconds left for the next step (at least 1), or the refusal when none are left.
+    func remaining(for file: String) throws -> UInt32 {
+        let elapsed = ContinuousClock.now - started
+        let used = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        guard used < Int64(milliseconds) else { throw PluginLoadError(file: file, problem: exceeded) }
+        return UInt32(Int64(milliseconds) - used)
     }
 }
