@@ -20,17 +20,24 @@ public final class PluginTestRun {
     let memoryLimit: Int
     let makeStore: () throws -> any TenantStore
     let output: (String) -> Void
+    /// The `lantern` executable that runs each spec file in a child process of its own, or nil to
+    /// run them all in this process.
+    let isolatingWith: URL?
     public private(set) var reports: [FileReport] = []
 
     /// `makeStore` gives each `lt.tenant{}` its fresh store (an in-memory database); `output`
     /// receives the lines to print.
-    /// Each spec state gets `timeLimitMilliseconds` per test and `memoryLimit` bytes.
+    /// Each spec state gets `timeLimitMilliseconds` per test and `memoryLimit` bytes. With
+    /// `isolatingWith` (the `lantern` executable), each file runs in a child process, so a file
+    /// whose spec crashes is reported as crashed and the other files still run (`SpecProcess`).
     public init(paths: [URL], filter: String? = nil, timeLimitMilliseconds: UInt32 = SpecFile.defaultTimeLimitMilliseconds,
-                memoryLimit: Int = SpecFile.defaultMemoryLimit, makeStore: @escaping () throws -> any TenantStore, output: @escaping (String) -> Void) {
+                memoryLimit: Int = SpecFile.defaultMemoryLimit, isolatingWith: URL? = nil,
+                makeStore: @escaping () throws -> any TenantStore, output: @escaping (String) -> Void) {
         self.paths = paths
         self.filter = filter
         self.timeLimitMilliseconds = timeLimitMilliseconds
         self.memoryLimit = memoryLimit
+        self.isolatingWith = isolatingWith
         self.makeStore = makeStore
         self.output = output
     }
@@ -52,17 +59,8 @@ public final class PluginTestRun {
             for file in Self.specFiles(of: plugin) {
                 let label = plugin.lastPathComponent + "/spec/" + file.lastPathComponent
                 output("# \(label)")
-                let spec = SpecFile(file: file, plugin: plugin, filter: filter, timeLimitMilliseconds: timeLimitMilliseconds,
-                                    memoryLimit: memoryLimit,
-                                    makeStore: makeStore, output: output)
-                var results: [SpecResult] = []
-                var loadError: String?
-                do {
-                    results = try spec.run()
-                } catch {
-                    loadError = String(describing: error)
-                }
-                if loadError == nil, let failure = spec.loadFailures.first { loadError = failure }
+                let ran = runFile(file, of: plugin)
+                var (results, loadError) = (ran.results, ran.loadError)
                 if let loadError {
                     unloadable = true
                     number += 1
@@ -84,11 +82,35 @@ public final class PluginTestRun {
                         for line in message.split(separator: "\n", omittingEmptySubsequences: false) { output("#   \(line)") }
                     }
                 }
+                if let signal = ran.crashSignal {
+                    number += 1
+                    failed += 1
+                    let crash = "crashed (signal \(signal))"
+                    output("not ok \(number) - \(label) \(crash)")
+                    loadError = loadError.map { $0 + "; " + crash } ?? crash
+                }
                 reports.append(FileReport(plugin: plugin.lastPathComponent, file: label, results: results, loadError: loadError))
             }
         }
         output("\(passed) passed, \(failed) failed")
         return unloadable ? 2 : failed > 0 ? 1 : 0
+    }
+
+    /// Runs one spec file, here or in a child process.
+    private func runFile(_ file: URL, of plugin: URL) -> SpecProcess.Report {
+        if let executable = isolatingWith {
+            return SpecProcess.run(executable: executable, file: file, plugin: plugin, filter: filter, output: output)
+        }
+        let spec = SpecFile(file: file, plugin: plugin, filter: filter, timeLimitMilliseconds: timeLimitMilliseconds,
+                            memoryLimit: memoryLimit, makeStore: makeStore, output: output)
+        var report = SpecProcess.Report()
+        do {
+            report.results = try spec.run()
+        } catch {
+            report.loadError = String(describing: error)
+        }
+        if report.loadError == nil, let failure = spec.loadFailures.first { report.loadError = failure }
+        return report
     }
 
     // MARK: Finding specs

@@ -54,8 +54,9 @@ public final class SpecFile {
         chunkName = "spec/" + file.lastPathComponent
     }
 
-    /// Runs every test (matching the filter); throws `SpecLoadError` when the file cannot be loaded.
-    func run() throws -> [SpecResult] {
+    /// Runs every test (matching the filter), handing each result to `finished` as it comes;
+    /// throws `SpecLoadError` when the file cannot be loaded.
+    func run(finished: (SpecResult) -> Void = { _ in }) throws -> [SpecResult] {
         bundle = try? PluginBundle.read(from: plugin)
         try prepare()
         guard let count = try? integer(try call("count")) else { throw SpecLoadError("\(chunkName): the runner did not start") }
@@ -66,6 +67,7 @@ public final class SpecFile {
             if let filter, try call("matches", .integer(index), .string(filter)) != .boolean(true) { continue }
             if try call("is_pending", .integer(index)) == .boolean(true) {
                 results.append(SpecResult(name: name, outcome: .pending, seconds: 0))
+                finished(results[results.count - 1])
                 continue
             }
             let kept = tenants.count
@@ -81,6 +83,7 @@ public final class SpecFile {
             }
             if tenants.count > kept { tenants.removeSubrange(kept...) }   // what the test made, it takes along
             results.append(SpecResult(name: name, outcome: outcome, seconds: Date().timeIntervalSince(started)))
+            finished(results[results.count - 1])
         }
         return results
     }
@@ -110,7 +113,7 @@ public final class SpecFile {
             throw SpecLoadError("\(file.path): cannot be read: \(error.localizedDescription)")
         }
         do {
-            let chunk = try lua.load(source, chunkName: chunkName)
+            let chunk = try lua.load(source, chunkName: chunkName, timeLimitMilliseconds: timeLimitMilliseconds)
             defer { lua.release(chunk) }
             _ = try lua.call(chunk, timeLimitMilliseconds: timeLimitMilliseconds)
         } catch let error as LuaError {

@@ -21,9 +21,20 @@ struct PluginCommand: ParsableCommand {
         @Argument(help: "Plugin folders, tenant folders or plugins roots (default ./plugins).") var paths: [String] = []
         @Option(help: ArgumentHelp("Also write JUnit XML to this file.", valueName: "FILE")) var junit: String?
         @Option(help: ArgumentHelp("Run only tests whose name matches this Lua pattern.", valueName: "PATTERN")) var filter: String?
+        /// The child's side of running each spec file in a process of its own (SpecProcess).
+        @Option(help: ArgumentHelp("Run this one spec file and report as JSON lines (used by the command itself).", visibility: .private))
+        var runSpec: String?
+        @Option(help: ArgumentHelp("The plugin folder of --run-spec.", visibility: .private)) var specPlugin: String?
 
         func run() throws {
+            if let runSpec, let specPlugin {
+                let status = SpecProcess.runChild(file: URL(fileURLWithPath: runSpec), plugin: URL(fileURLWithPath: specPlugin),
+                                                  filter: filter, makeStore: { try SQLiteTenantStore.inMemory() })
+                if status != 0 { throw ExitCode(status) }
+                return
+            }
             let run = PluginTestRun(paths: PluginCommand.folders(paths), filter: filter,
+                                    isolatingWith: Self.executable,
                                     makeStore: { try SQLiteTenantStore.inMemory() },
                                     output: { line in print(line) })
             let status = run.run()
@@ -35,6 +46,12 @@ struct PluginCommand: ParsableCommand {
                 }
             }
             if status != 0 { throw ExitCode(status) }
+        }
+
+        /// This executable, started again for each spec file.
+        static var executable: URL {
+            let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            return URL(fileURLWithPath: path)
         }
     }
 }
