@@ -12,52 +12,6 @@ import LuaRuntime
 /// three times the bytes on a job row), are still read: their values are all objects, which
 /// this layout uses for floats only, in the same `{"n":…}` shape.
 enum JobPayload {
-    /// One value of a payload, in either layout.
-    private indirect enum Stored: Decodable {
-        case string(String)
-        case integer(Int64)
-        case number(Double)
-        case boolean(Bool)
-        case table([(key: Stored, value: Stored)])
-
-        private enum Tag: String, CodingKey { case s, i, n, b, t }
-
-        init(from decoder: Decoder) throws {
-            if var list = try? decoder.unkeyedContainer() {
-                var pairs: [(key: Stored, value: Stored)] = []
-                while !list.isAtEnd {
-                    let key = try list.decode(Stored.self)
-                    guard !list.isAtEnd else {
-                        throw DecodingError.dataCorruptedError(in: list, debugDescription: "a table's last key has no value")
-                    }
-                    pairs.append((key, try list.decode(Stored.self)))
-                }
-                self = .table(pairs)
-            } else if let tagged = try? decoder.container(keyedBy: Tag.self) {
-                self = try Self(tagged: tagged)
-            } else {
-                let value = try decoder.singleValueContainer()
-                if let flag = try? value.decode(Bool.self) { self = .boolean(flag) }
-                else if let integer = try? value.decode(Int64.self) { self = .integer(integer) }
-                else { self = .string(try value.decode(String.self)) }
-            }
-        }
-
-        /// A float (`{"n":bits}`, both layouts) or any value of the first layout.
-        private init(tagged container: KeyedDecodingContainer<Tag>) throws {
-            if let bits = try container.decodeIfPresent(UInt64.self, forKey: .n) { self = .number(Double(bitPattern: bits)) }
-            else if let text = try container.decodeIfPresent(String.self, forKey: .s) { self = .string(text) }
-            else if let integer = try container.decodeIfPresent(Int64.self, forKey: .i) { self = .integer(integer) }
-            else if let flag = try container.decodeIfPresent(Bool.self, forKey: .b) { self = .boolean(flag) }
-            else { self = .table(try container.decode([TaggedPair].self, forKey: .t).map { ($0.k, $0.v) }) }
-        }
-
-        private struct TaggedPair: Decodable {
-            let k: Stored
-            let v: Stored
-        }
-    }
-
     /// The most bytes a payload may take once stored: a job row is read at every run and retry,
     /// and its payload decoded inside the handler's budget, so what a plugin may leave for later
     /// is bounded like what it may hold now. Text stored before the bound (or in the old layout,
@@ -126,21 +80,11 @@ enum JobPayload {
         }
     }
 
-    /// The payload table stored as `text`.
+    /// The payload table stored as `text` (`JobPayloadParser`).
     static func decode(_ text: String) throws -> LuaValue {
         guard text.utf8.count <= maximumStoredBytes else {
             throw BindingError("the job's payload takes \(text.utf8.count) bytes, more than the \(maximumStoredBytes) a payload may")
         }
-        return lua(try JSONDecoder().decode(Stored.self, from: Data(text.utf8)))
-    }
-
-    private static func lua(_ value: Stored) -> LuaValue {
-        switch value {
-        case .string(let text): .string(text)
-        case .integer(let integer): .integer(integer)
-        case .number(let number): .number(number)
-        case .boolean(let flag): .boolean(flag)
-        case .table(let pairs): .table(LuaTable(Dictionary(pairs.map { (lua($0.key), lua($0.value)) }, uniquingKeysWith: { first, _ in first })))
-        }
+        return try JobPayloadParser.parse(text)
     }
 }
