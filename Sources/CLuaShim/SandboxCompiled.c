@@ -15,9 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Links in a chain of table reads (or register copies) that a runtime error's message may follow.
+/* Table reads (or register copies) that naming one value in a runtime error's message may visit.
    Real code stays in single digits; 5.4.4's recursion needs tens of thousands to exhaust a stack. */
 #define SHIM_MAX_NAME_CHAIN 200
+/* And those reads times the instructions before them: each visit scans the function's code from
+   its start (findsetreg), so a short chain deep in a huge function costs as much as a long one. */
+#define SHIM_MAX_NAME_WORK 4000000L
+/* Where a chain's count stops growing (it is compared with the bounds above only). */
+#define CHAIN_SATURATED (1 << 20)
 
 /* Functions nested in one another (the parser already stops at about 200). */
 #define MAX_NESTING 250
@@ -60,6 +65,7 @@ typedef struct {
     const char *error;          /* why the walk refused the dump, or NULL */
     int patched;                /* how many OP_CLOSE operands were corrected */
     int longest_chain;
+    long name_work;             /* the most reads times instructions one naming may cost */
 } walk;
 
 static void refuse(walk *w, const char *why) {
@@ -129,17 +135,24 @@ static void fix_for_close(walk *w, unsigned char *code, size_t pc, uint32_t loop
 /* Bug 'Recursion in getobjname can stack overflow' (7923dbbf): to name the value in a register,
    5.4.4 finds the instruction that last set it and, for a table read, a copy or a method lookup,
    names that instruction's source register the same way, one C call deeper per link (and a scan
-   of the function's code per link). chain[r] bounds the links behind register r: it follows the
+   of the function's code per link). chain[r] bounds the reads behind register r: it follows the
    same "last writer" rule in a single forward pass, and ignores what only shortens chains (jumps,
-   named locals), so it never underestimates. */
-static void track_chain(walk *w, int chain[256], int *high, uint32_t i) {
+   named locals), so it never underestimates. A table read indexed by a register names both the
+   table and the key, so its count is the two added: a balanced tree of reads 15 levels deep is
+   32,767 visits (seconds of C), not 15. */
+static int chain_sum(int a, int b) {
+    long sum = (long)a + b + 1;
+    return sum > CHAIN_SATURATED ? CHAIN_SATURATED : (int)sum;
+}
+
+static void track_chain(walk *w, int chain[256], int *high, uint32_t i, size_t pc) {
     int op = OP_OF(i), a = A_OF(i), b = B_OF(i), c = C_OF(i);
     int links = -1;                                      /* -1: not a writer of A */
     switch (op) {
-    case OPC_GETFIELD: links = chain[b] + 1; break;
-    case OPC_GETTABLE: links = (chain[b] > chain[c] ? chain[b] : chain[c]) + 1; break;
-    case OPC_MOVE: links = b < a ? chain[b] + 1 : 0; break;
-    case OPC_SELF: links = K_OF(i) ? 0 : chain[c] + 1; break;
+    case OPC_GETFIELD: links = chain_sum(chain[b], 0); break;
+    case OPC_GETTABLE: links = chain_sum(chain[b], chain[c]); break;
+    case OPC_MOVE: links = b < a ? chain_sum(chain[b], 0) : 0; break;
+    case OPC_SELF: links = K_OF(i) ? 0 : chain_sum(chain[c], 0); break;
     case OPC_LOADNIL:                                    /* writes A .. A + B */
         for (int r = a; r <= a + b && r < 256; r++) chain[r] = 0;
         return;
@@ -154,6 +167,8 @@ static void track_chain(walk *w, int chain[256], int *high, uint32_t i) {
     chain[a] = links;
     if (links > 0 && a > *high) *high = a;
     if (links > w->longest_chain) w->longest_chain = links;
+    long work = (long)links * (long)(pc + 1);
+    if (work > w->name_work) w->name_work = work;
 }
 
 static void check_code(walk *w, unsigned char *code, size_t n) {
@@ -164,7 +179,7 @@ static void check_code(walk *w, unsigned char *code, size_t n) {
         int op = OP_OF(i);
         if (op >= OPC_COUNT) { refuse(w, "unknown opcode"); return; }
         if (op == OPC_TFORLOOP && pc + 1 < n) fix_for_close(w, code, pc, i);
-        track_chain(w, chain, &high, i);
+        track_chain(w, chain, &high, i, pc);
     }
 }
 
@@ -266,7 +281,7 @@ static int fix_protected(lua_State *L) {
     dump_buffer *d = lua_touserdata(L, 1);
     if (lua_dump(L, collect, d, 0) != 0 || d->failed)
         return luaL_error(L, "not enough memory to check the compiled chunk");
-    walk w = { d->bytes, d->bytes + d->size, NULL, 0, 0 };
+    walk w = { d->bytes, d->bytes + d->size, NULL, 0, 0, 0 };
     walk_header(&w);
     if (!w.error) walk_function(&w, 0);
     if (!w.error && w.at != w.end) refuse(&w, "trailing bytes");
@@ -276,6 +291,10 @@ static int fix_protected(lua_State *L) {
         return luaL_error(L, "chain of %d table reads in one expression is longer than the sandbox's %d "
                           "(Lua 5.4.4 bug: naming a value in an error message recurses once per link)",
                           w.longest_chain, SHIM_MAX_NAME_CHAIN);
+    if (w.name_work > SHIM_MAX_NAME_WORK)
+        return luaL_error(L, "a chain of table reads deep in a long function: naming its value in an error message "
+                          "would scan %ld instructions, more than the sandbox's %ld (Lua 5.4.4 bug: the message "
+                          "rescans the function once per read); split the function", w.name_work, SHIM_MAX_NAME_WORK);
     if (w.patched == 0) return 1;
 
     /* Mode "b": these are our own bytes from lua_dump, corrected above; never a script's. */

@@ -9,39 +9,12 @@
 #include "shim_internal.h"
 #include <string.h>
 
-/* ---- Text from memory -------------------------------------------------------------------- */
-
-typedef struct {
-    const char *next;
-    size_t left;
-} TextPieces;
-
-static const char *read_text_piece(lua_State *L, void *data, size_t *size) {
-    TextPieces *text = data;
-    shim_check_limits(L);
-    if (text->left == 0) { *size = 0; return NULL; }
-    size_t n = text->left < SHIM_LOAD_PIECE ? text->left : SHIM_LOAD_PIECE;
-    const char *piece = text->next;
-    text->next += n;
-    text->left -= n;
-    *size = n;
-    return piece;
-}
-
-int shim_load_text(lua_State *L, const char *code, size_t length, const char *chunkname) {
-    TextPieces text = { code, length };
-    /* "t": text only, so a plugin can never feed precompiled bytecode to the VM. */
-    int status = lua_load(L, read_text_piece, &text, chunkname, "t");
-    /* Then the cover of 5.4.4's code-generation bugs (SandboxCompiled.c). */
-    return status == LUA_OK ? shim_fix_compiled(L) : status;
-}
-
-/* ---- The sandbox's load ------------------------------------------------------------------ */
-
 /* The stack slot that keeps a reader function's latest string alive while the parser reads it
    (above load's four arguments, as Lua's own load does). */
 #define READER_SLOT 5
 
+/* Where the parser's text comes from: a block of memory, or the script's reader function (at
+   stack index 1), whose strings are handed on in pieces too. */
 typedef struct {
     int from_function;
     const char *next;
@@ -49,7 +22,7 @@ typedef struct {
     size_t total;   /* bytes the reader function returned so far */
 } LoadSource;
 
-static const char *read_load_piece(lua_State *L, void *data, size_t *size) {
+static const char *read_piece(lua_State *L, void *data, size_t *size) {
     LoadSource *source = data;
     shim_check_limits(L);
     if (source->left == 0 && source->from_function) {
@@ -79,6 +52,20 @@ static const char *read_load_piece(lua_State *L, void *data, size_t *size) {
     return piece;
 }
 
+/* "t" everywhere: text only, so a plugin can never feed precompiled bytecode to the VM. Then the
+   cover of 5.4.4's code-generation bugs (SandboxCompiled.c). */
+static int load_checked(lua_State *L, LoadSource *source, const char *chunkname) {
+    int status = lua_load(L, read_piece, source, chunkname, "t");
+    return status == LUA_OK ? shim_fix_compiled(L) : status;
+}
+
+int shim_load_text(lua_State *L, const char *code, size_t length, const char *chunkname) {
+    LoadSource source = { 0, code, length, 0 };
+    return load_checked(L, &source, chunkname);
+}
+
+/* ---- The sandbox's load ------------------------------------------------------------------ */
+
 int shim_sandbox_load(lua_State *L) {
     LoadSource source = { 0, NULL, 0, 0 };
     const char *chunkname;
@@ -96,8 +83,7 @@ int shim_sandbox_load(lua_State *L) {
     if (strchr(mode, 'b') != NULL) return luaL_error(L, "load: binary chunks are not available in the sandbox");
     int has_env = !lua_isnone(L, 4);
     lua_settop(L, READER_SLOT);
-    int status = lua_load(L, read_load_piece, &source, chunkname, "t");
-    if (status == LUA_OK) status = shim_fix_compiled(L);
+    int status = load_checked(L, &source, chunkname);
     /* A limit hit while compiling (or inside the reader function) ends the invocation; it is
        never handed to the script as load's (nil, message). */
     if (shim_limit_hit(L)) shim_check_limits(L);

@@ -404,7 +404,10 @@ typedef struct {
 
 static int gmatch_next(lua_State *L) {
     GlobalMatch *g = lua_touserdata(L, lua_upvalueindex(3));
+    /* The thread calling now: the one that made the iterator may be suspended or collected, and its
+       limits raised on it would unwind the wrong thread (or read freed memory). */
     g->m.L = L;
+    shim_work_init(&g->m.work, L);
     for (const char *start = g->next; start <= g->m.subject_end; start++) {
         matcher_reset(&g->m);
         const char *end = match_here(&g->m, start, lua_tostring(L, lua_upvalueindex(2)));

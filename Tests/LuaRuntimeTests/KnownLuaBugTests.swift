@@ -158,11 +158,21 @@ struct KnownLuaBugTests {
     /// Chains of table reads through temporaries: naming the culprit of an error recurses once per
     /// link in 5.4.4 (100,000 links overflow the C stack after seconds of C time; 5,000 take tens of
     /// milliseconds outside any hook). Past 200 links the chunk is refused when it compiles.
+    /// `t[t]`, then `t[t][t[t]]`, ...: naming it in an error message visits both the table and the
+    /// key of every read, so its cost is the tree's size, not its depth.
+    static func readTree(depth: Int) -> String {
+        var tree = "t[t]"
+        for _ in 1..<depth { tree += "[" + tree + "]" }
+        return tree
+    }
+
     static let longChains: [(name: String, code: String)] = [
         ("201 field reads", "local t = {} t.a = t return t" + String(repeating: ".a", count: 201) + " + 1"),
         ("5,000 field reads", "local t = {} t.a = t return t" + String(repeating: ".a", count: 5_000) + " + 1"),
         ("100,000 field reads", "local t = {} t.a = t return t" + String(repeating: ".a", count: 100_000) + " + 1"),
         ("300 indexings by a local key", "local t, k = {}, 'a' t.a = t return t" + String(repeating: "[k]", count: 300) + " + 1"),
+        ("a balanced tree of reads 12 levels deep (8,191 visits)", "local t = {} t[t] = t return " + Self.readTree(depth: 12) + " + 1"),
+        ("a tree of reads 8 levels deep (511 visits)", "local t = {} t[t] = t return " + Self.readTree(depth: 8) + " + 1"),
         ("a chain inside a nested function", "local t = {} t.a = t local function f() return function() return t"
             + String(repeating: ".a", count: 1_000) + "() end end return f()()"),
     ]

@@ -179,6 +179,36 @@ struct SandboxSecondPassTests {
         #expect(try lua.run("return select(2, pcall(load, 'return 1', 'c', 'b'))").string?.contains("binary chunks") == true)
     }
 
+    // MARK: Iterators outliving their thread
+
+    @Test("a gmatch iterator made in a coroutine that is gone or suspended keeps to the calling thread")
+    func gmatchIteratorsFollowTheCaller() throws {
+        let lua = try SandboxedLua(memoryLimit: 64 << 20)
+        // The coroutine that made the iterator is collected and its memory reused by strings.
+        let collected = try lua.run("""
+            local subject = string.rep("a", 200000)
+            local it
+            do local co = coroutine.create(function() it = string.gmatch(subject, "a") end) coroutine.resume(co) end
+            local keep = {}
+            for round = 1, 40 do
+              local junk = {} for i = 1, 2000 do junk[i] = {} end
+              for i = 1, 200 do keep[#keep + 1] = string.rep(string.char(0x41 + round % 20), 180 + i % 40) .. i end
+            end
+            local n = 0 for _ in it do n = n + 1 end
+            return n
+            """, timeLimitMilliseconds: 2_000)
+        #expect(collected == 200_000)
+        // The coroutine is suspended when the deadline passes inside the iterator: the limit is
+        // raised in the caller, not in the suspended coroutine.
+        let error = lua.failure(of: """
+            local it
+            local co = coroutine.create(function() it = string.gmatch(("a"):rep(5000), "(.-)*(.-)*b") coroutine.yield() end)
+            coroutine.resume(co)
+            for _ in it do end
+            """)
+        #expect(error?.kind == .timeLimit, "\(String(describing: error))")
+    }
+
     // MARK: Smaller holes
 
     @Test("os.time refuses fields a C int cannot hold, as Lua does",
