@@ -43,12 +43,25 @@ struct TextRulesTests {
         #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 bytes of UTF-8 (got 201)")) {
             try TextRules.required(String(repeating: "a", count: 201), field: "name", max: 200)
         }
-        // One character of 200,000 bytes once NFC ("é" and 99,999 more combining accents) is refused too.
+        // One character of 200,001 bytes ("e" and 100,000 combining accents) is refused too, as given.
         let oneCharacter = "e" + String(repeating: "\u{301}", count: 100_000)
         #expect(oneCharacter.count == 1)
-        #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 bytes of UTF-8 (got 200000)")) {
+        #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 bytes of UTF-8 (got 200001)")) {
             try TextRules.required(oneCharacter, field: "name", max: 200)
         }
+    }
+
+    @Test("a text far over its limit is refused before it is normalized")
+    func hugeTextsAreRefusedFirst() throws {
+        let huge = String(repeating: "e\u{301}", count: 3_000_000)   // 9 MB, NFC would take seconds
+        let started = ContinuousClock.now
+        #expect(throws: CRMError.invalid(field: "name", reason: "must be at most 200 bytes of UTF-8 (got 9000000)")) {
+            try TextRules.required(huge, field: "name", max: 200)
+        }
+        #expect(throws: CRMError.self) { try TextRules.optional(huge, field: "source", max: 100) }
+        #expect(ContinuousClock.now - started < .milliseconds(500))
+        // Up to four times the limit is normalized first: 600 bytes that compose to 400 fit in 400.
+        #expect(try TextRules.required(String(repeating: "e\u{301}", count: 200), field: "name", max: 400).utf8.count == 400)
     }
 
     @Test("cutting to a byte length ends on a character boundary",

@@ -377,8 +377,10 @@ enum CustomFields {
             let name = try TextRules.required(key, field: "fields", max: 64)
             switch value {
             case .string(let text):
-                result[name] = .string(text.precomposedStringWithCanonicalMapping)
-                try TextRules.checkLength(text, field: "fields.\(name)", max: 2000)
+                try TextRules.checkRawLength(text, field: "fields.\(name)", max: 2000)
+                let composed = text.precomposedStringWithCanonicalMapping
+                try TextRules.checkLength(composed, field: "fields.\(name)", max: 2000)
+                result[name] = .string(composed)
             case .double(let number):
                 guard number.isFinite else { throw CRMError.invalid(field: "fields.\(name)", reason: "must be a finite number") }
                 result[name] = value

@@ -19,6 +19,7 @@ enum TextRules {
 
     /// A required text: not empty after trimming, at most `max` bytes of UTF-8.
     static func required(_ text: String, field: String, max: Int) throws -> String {
+        try checkRawLength(text, field: field, max: max)
         let value = normalize(text)
         guard !value.isEmpty else { throw CRMError.invalid(field: field, reason: "must not be empty") }
         try checkLength(value, field: field, max: max)
@@ -29,6 +30,7 @@ enum TextRules {
     /// An optional text: empty becomes nil; otherwise at most `max` bytes of UTF-8.
     static func optional(_ text: String?, field: String, max: Int) throws -> String? {
         guard let text else { return nil }
+        try checkRawLength(text, field: field, max: max)
         let value = normalize(text)
         if value.isEmpty { return nil }
         try checkLength(value, field: field, max: max)
@@ -90,6 +92,16 @@ enum TextRules {
             throw CRMError.invalid(field: "color", reason: "must be a #RRGGBB color (got \"\(text)\")")
         }
         return value
+    }
+
+    /// NFC never makes a text shorter than a quarter of its bytes (composing a decomposed
+    /// Hangul syllable, the most it shrinks, takes 9 bytes to 3), so a text over four times the
+    /// limit is refused before normalizing it: normalizing a 100 MB text a plugin passed would take
+    /// longer than its whole budget.
+    static func checkRawLength(_ value: String, field: String, max: Int) throws {
+        let bytes = value.utf8.count
+        guard bytes > 4 * max else { return }
+        throw CRMError.invalid(field: field, reason: "must be at most \(max) bytes of UTF-8 (got \(bytes))")
     }
 
     /// Limits are bytes, never characters: "e" followed by a million combining accents is one
