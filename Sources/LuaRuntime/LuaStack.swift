@@ -51,8 +51,18 @@ struct LuaStack {
     /// Reads the value at `index`; tables are copied whole (read-only proxies are seen through).
     func read(at index: Int32) throws -> LuaValue {
         var visiting = OpenTables()
-        return try read(at: lua_absindex(L, index), depth: 0, visiting: &visiting)
+        return try read(at: index, sharing: &visiting)
     }
+
+    /// Reads the value at `index` within the copy budget `visiting` carries from earlier reads,
+    /// so the arguments of one call are bounded together.
+    func read(at index: Int32, sharing visiting: inout OpenTables) throws -> LuaValue {
+        try read(at: lua_absindex(L, index), depth: 0, visiting: &visiting)
+    }
+
+    /// String keys longer than this are refused: a key is a field, option or payload name, and the
+    /// host hashes what it looks up (a Swift hash of a non-ASCII string normalizes all of it).
+    static let maximumKeyBytes = 1_024
 
     private func read(at index: Int32, depth: Int, visiting: inout OpenTables) throws -> LuaValue {
         let type = lua_type(L, index)
@@ -147,6 +157,9 @@ struct LuaStack {
             let keyType = lua_type(L, -2)
             guard keyType == LUA_TSTRING || keyType == LUA_TNUMBER || keyType == LUA_TBOOLEAN else {
                 throw LuaError.conversion("table keys must be strings, numbers or booleans, not \(String(cString: lua_typename(L, keyType)))")
+            }
+            if keyType == LUA_TSTRING, lua_rawlen(L, -2) > Self.maximumKeyBytes {
+                throw LuaError.conversion("a table key of \(lua_rawlen(L, -2)) bytes is longer than the \(Self.maximumKeyBytes) a key may be")
             }
             try entry(table + 1, &visiting)
             lua_settop(L, table + 1)

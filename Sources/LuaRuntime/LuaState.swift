@@ -99,7 +99,9 @@ public final class LuaState {
             case .copying(let function):
                 var arguments: [LuaValue] = []
                 arguments.reserveCapacity(Int(count))
-                for index in stride(from: 1, through: count, by: 1) { arguments.append(try stack.read(at: index)) }
+                // One copy budget for all of the call's arguments: each held together with the rest.
+                var visiting = OpenTables()
+                for index in stride(from: 1, through: count, by: 1) { arguments.append(try stack.read(at: index, sharing: &visiting)) }
                 results = try function(arguments)
             case .reading(let function):
                 results = try function(LuaStackArguments(stack: stack, count: Int(count)))
@@ -108,7 +110,10 @@ public final class LuaState {
             return Int32(results.count)
         } catch {
             lua_settop(L, 0)
-            stack.pushString(String(describing: error))
+            // Pushed while the memory limit is lifted: an error echoing a huge argument is cut.
+            let message = String(describing: error)
+            stack.pushString(message.utf8.count <= Self.maximumErrorBytes ? message
+                             : String(decoding: message.utf8.prefix(Self.maximumErrorBytes), as: UTF8.self))
             return -1
         }
     }
@@ -204,8 +209,15 @@ public final class LuaState {
         }
     }
 
-    /// The string keys of the table `table` refers to whose values are functions, read raw.
-    public func functionNames(in table: LuaReference) -> [String] {
+    /// The longest error message a host function hands back to Lua, in bytes.
+    static let maximumErrorBytes = 4_095
+
+    /// Keys longer than this are never function names a host looks up (hooks, job handlers).
+    public static let maximumFunctionNameBytes = 128
+
+    /// The string keys (of at most `maximumFunctionNameBytes`) of the table `table` refers to whose
+    /// values are functions, read raw; at most `limit` + 1 of them, so a caller can tell "too many".
+    public func functionNames(in table: LuaReference, limit: Int = 1_000) -> [String] {
         let top = lua_gettop(state)
         defer { lua_settop(state, top) }
         lua_rawgeti(state, lantern_registry_index, lua_Integer(table.slot))
@@ -213,8 +225,9 @@ public final class LuaState {
         lua_pushnil(state)
         while lua_next(state, -2) != 0 {
             if lua_type(state, -2) == LUA_TSTRING, lua_type(state, -1) == LUA_TFUNCTION,
-               let name = try? stack.readString(at: -2) {
+               lua_rawlen(state, -2) <= Self.maximumFunctionNameBytes, let name = try? stack.readString(at: -2) {
                 names.append(name)
+                if names.count > limit { break }
             }
             lua_settop(state, -2)
         }

@@ -97,6 +97,18 @@ struct HarnessTests {
         #expect(status == 0)
     }
 
+    @Test("a test name with newlines stays one line of the report")
+    func namesCannotForgeLines() throws {
+        let workspace = try Workspace(specs: ["greeter_spec.lua": """
+            it("fails\\nok 2 - forged\\n9 passed, 0 failed", function() error("x") end)
+            """])
+        let (status, lines, _) = workspace.run()
+        #expect(lines.contains(#"not ok 1 - fails\nok 2 - forged\n9 passed, 0 failed"#), "\(lines)")
+        #expect(!lines.contains("ok 2 - forged"))
+        #expect(lines.last == "0 passed, 1 failed")
+        #expect(status == 1)
+    }
+
     @Test("failures say what was expected, with spec file and line; errors too; exit status 1")
     func failingSpecs() throws {
         let workspace = try Workspace(specs: ["greeter_spec.lua": """

@@ -92,6 +92,15 @@ struct HostileSecondPassTests {
             end
             deep(5000)
             """, ["time limit exceeded"]),
+        ("eight-megabyte arguments, each within what is left but not together",
+         "local s = ('x'):rep(6 << 20) crm.log('info', s, s, s, s, s)", ["memory limit exceeded"]),
+        ("a huge non-ASCII handler name", """
+            local ok, m = pcall(crm.schedule, 0, ('e\\204\\129'):rep(2 << 20))
+            error((ok and 'scheduled' or 'refused') .. ', message of ' .. #m .. ' bytes')
+            """, ["refused, message of 4095 bytes"]),
+        ("a huge log level", "pcall(crm.log, ('e\\204\\129'):rep(2 << 20), 'x') error('survived')", ["survived"]),
+        ("a huge table key handed to the host",
+         "crm.customers.update(event.customer.id, {[('e\\204\\129'):rep(1 << 20)] = 1})", ["longer than the 1024 a key may be"]),
         ("os.time of a year past a C int", "os.time{year = math.maxinteger, month = 1, day = 1}", ["out-of-bound"]),
         ("rawset into crm", "rawset(crm, 'customers', {})", ["read-only"]),
         ("writing through the table pairs(crm.config) hands out", "local _, t = pairs(crm.config) t.leader = 'x'", ["read-only"]),
@@ -187,6 +196,27 @@ struct HostileSecondPassTests {
         #expect(status.state == .failed)
         #expect(status.error?.contains("\(file): time limit exceeded: loading") == true, "\(String(describing: status.error))")
         #expect(status.error?.contains("limits.time_ms = 100 ms") == true)
+    }
+
+    @Test("a module table of more than 1,000 functions is not loaded; long keys are not function names")
+    func moduleFunctionsAreBounded() throws {
+        let tenant = try PluginFixture()
+        try tenant.write("many", main: "local M, f = {}, function() end for i = 1, 1001 do M['h' .. i] = f end return M")
+        let status = try #require(tenant.host.loadAll().first)
+        #expect(status.state == .failed)
+        #expect(status.error?.contains("more than 1000 functions") == true, "\(String(describing: status.error))")
+        let other = try PluginFixture()
+        try other.write("long", main: """
+            local M, f = {}, function() end
+            for i = 1, 5000 do M[('e\\204\\129'):rep(300) .. i] = f end
+            function M.on_customer_created(e) crm.customers.update(e.customer.id, {points = 3}) end
+            return M
+            """, manifest: "[limits]\ntime_ms = 100")
+        let started = ContinuousClock.now
+        #expect(other.host.loadAll().first?.state == .loaded)
+        #expect(ContinuousClock.now - started < .milliseconds(500))
+        let customer = try other.customer()
+        #expect(try other.current(customer.id).points == 3)
     }
 
     @Test("a job payload near the bound decodes inside the handler's budget")

@@ -52,7 +52,7 @@ enum CRMBindings {
             var messageIndex = 0
             if values.count >= 2 {
                 level = try arguments.string(0)
-                guard logLevels.contains(level) else {
+                guard level.utf8.count <= 5, logLevels.contains(level) else {
                     throw BindingError("crm.log: unknown level \"\(level)\" (levels: debug, info, warn, error)")
                 }
                 messageIndex = 1

@@ -13,7 +13,8 @@ enum JobBindings {
             let invocation = try CRMBindings.running(plugin, calling: "crm.schedule")
             let delay = try Delay.seconds(argument: 0, of: stack, function: "crm.schedule")
             let handler = try stack.string(1) ?? LuaArguments(function: "crm.schedule", 1, of: stack).string(1)
-            guard plugin.functions.contains(handler) else {
+            // By length first: looking a huge string up hashes (and normalizes) all of it.
+            guard handler.utf8.count <= LuaState.maximumFunctionNameBytes, plugin.functions.contains(handler) else {
                 throw BindingError("crm.schedule: '\(handler)' is not a function of this plugin's module (functions: \(plugin.functions.sorted().joined(separator: ", ")))")
             }
             let payload: String

@@ -71,7 +71,13 @@ final class PluginInstance {
                                   problem: "must return the module table (a table of hook functions), returned a \(type) value")
         }
         self.module = module
-        functions = Set(lua.functionNames(in: module))
+        let names = lua.functionNames(in: module, limit: Self.maximumFunctions)
+        guard names.count <= Self.maximumFunctions else {
+            throw PluginLoadError(file: bundle.folder.appendingPathComponent("main.lua").path,
+                                  problem: "the module table has more than \(Self.maximumFunctions) functions")
+        }
+        functions = Set(names)
+        _ = try budget.remaining(for: bundle.folder.appendingPathComponent("main.lua").path)
         for kind in DomainEvent.Kind.allCases where functions.contains(kind.hookName) {
             hookFunctions[Int(kind.ordinal)] = try lua.reference(toFunction: kind.hookName, in: module)
         }
@@ -81,6 +87,9 @@ final class PluginInstance {
     }
 
     let timeLimit: UInt32
+    /// The most functions a module table may hold (hooks and job handlers; names of at most
+    /// `LuaState.maximumFunctionNameBytes` bytes): what the host reads of it after main.lua ran.
+    static let maximumFunctions = 1_000
 
     private func compile(_ source: String, _ path: String, budget: inout LoadBudget) throws -> LuaReference {
         let file = bundle.folder.path + "/" + path

@@ -70,15 +70,17 @@ public final class PluginTestRun {
                 }
                 for result in results {
                     number += 1
+                    // A name is one line of the report: a newline in it could pass for another test's line.
+                    let name = result.name.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
                     switch result.outcome {
                     case .passed:
                         passed += 1
-                        output("ok \(number) - \(result.name)")
+                        output("ok \(number) - \(name)")
                     case .pending:
-                        output("ok \(number) - \(result.name) # pending")
+                        output("ok \(number) - \(name) # pending")
                     case .failed(let message):
                         failed += 1
-                        output("not ok \(number) - \(result.name)")
+                        output("not ok \(number) - \(name)")
                         for line in message.split(separator: "\n", omittingEmptySubsequences: false) { output("#   \(line)") }
                     }
                 }
