@@ -52,8 +52,7 @@ static void *lantern_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
                emergency collection for every pending __close handler (5,000 of them: 5 s). */
             if (after > state->limit + SHIM_LIMIT_GRACE_BYTES) return NULL;
         } else if (after > state->limit) {
-            atomic_store(&state->memory_exceeded, 1);
-            shim_set_limit_hooks(state);
+            shim_hit_memory_limit(state);
             return NULL;
         }
     }
@@ -192,6 +191,11 @@ static void clear_limit_hooks(lantern_state *state) {
     state->limit_hook_set = 0;
 }
 
+void shim_hit_memory_limit(lantern_state *state) {
+    if (atomic_exchange(&state->memory_exceeded, 1)) return;
+    shim_set_limit_hooks(state);
+}
+
 void shim_set_limit_hooks(lantern_state *state) {
     pthread_mutex_lock(&watchdog_mutex);
     set_deadline_hook(state->L);
@@ -253,7 +257,7 @@ int lantern_charge_copy(lua_State *L, size_t bytes) {
     if (state->limit == 0 || !state->enforcing) return 1;
     size_t left = state->used < state->limit ? state->limit - state->used : 0;
     if (bytes <= left) return 1;
-    atomic_store(&state->memory_exceeded, 1);
+    shim_hit_memory_limit(state);
     return 0;
 }
 

@@ -145,14 +145,17 @@ static int chain_sum(int a, int b) {
     return sum > CHAIN_SATURATED ? CHAIN_SATURATED : (int)sum;
 }
 
-static void track_chain(walk *w, int chain[256], int *high, uint32_t i, size_t pc) {
+static void track_chain(walk *w, int chain[256], int *high, uint32_t i, size_t pc, int named) {
     int op = OP_OF(i), a = A_OF(i), b = B_OF(i), c = C_OF(i);
+    /* Naming stops at a named local (the first `named` registers at this pc): its chain is 0. */
+#define LINKS(r) ((r) < named ? 0 : chain[r])
     int links = -1;                                      /* -1: not a writer of A */
     switch (op) {
-    case OPC_GETFIELD: links = chain_sum(chain[b], 0); break;
-    case OPC_GETTABLE: links = chain_sum(chain[b], chain[c]); break;
-    case OPC_MOVE: links = b < a ? chain_sum(chain[b], 0) : 0; break;
-    case OPC_SELF: links = K_OF(i) ? 0 : chain_sum(chain[c], 0); break;
+    case OPC_GETFIELD: links = chain_sum(LINKS(b), 0); break;
+    case OPC_GETTABLE: links = chain_sum(LINKS(b), LINKS(c)); break;
+    case OPC_MOVE: links = b < a ? chain_sum(LINKS(b), 0) : 0; break;
+    case OPC_SELF: links = K_OF(i) ? 0 : chain_sum(LINKS(c), 0); break;
+#undef LINKS
     case OPC_LOADNIL:                                    /* writes A .. A + B */
         for (int r = a; r <= a + b && r < 256; r++) chain[r] = 0;
         return;
@@ -164,6 +167,7 @@ static void track_chain(walk *w, int chain[256], int *high, uint32_t i, size_t p
     default: if (writes_a(op)) links = 0; break;
     }
     if (links < 0) return;
+    if (a < named) links = 0;
     chain[a] = links;
     if (links > 0 && a > *high) *high = a;
     if (links > w->longest_chain) w->longest_chain = links;
@@ -171,7 +175,8 @@ static void track_chain(walk *w, int chain[256], int *high, uint32_t i, size_t p
     if (work > w->name_work) w->name_work = work;
 }
 
-static void check_code(walk *w, unsigned char *code, size_t n) {
+/* `named[pc]`: how many named locals are active at pc (they hold the lowest registers). */
+static void check_code(walk *w, unsigned char *code, size_t n, const int *named) {
     int chain[256] = {0};
     int high = 0;                                        /* no register above has a chain */
     for (size_t pc = 0; pc < n; pc++) {
@@ -179,7 +184,7 @@ static void check_code(walk *w, unsigned char *code, size_t n) {
         int op = OP_OF(i);
         if (op >= OPC_COUNT) { refuse(w, "unknown opcode"); return; }
         if (op == OPC_TFORLOOP && pc + 1 < n) fix_for_close(w, code, pc, i);
-        track_chain(w, chain, &high, i, pc);
+        track_chain(w, chain, &high, i, pc, named ? named[pc] : 0);
     }
 }
 
@@ -195,7 +200,6 @@ static void walk_function(walk *w, int depth) {
     size_t ncode = read_count(w, 4);
     unsigned char *code = take(w, 4 * ncode);
     if (w->error) return;
-    check_code(w, code, ncode);
 
     size_t nk = read_count(w, 1);
     for (size_t k = 0; k < nk && !w->error; k++) {
@@ -215,10 +219,21 @@ static void walk_function(walk *w, int depth) {
     take(w, nline);
     size_t nabs = read_count(w, 2);
     for (size_t k = 0; k < nabs && !w->error; k++) { read_size(w); read_size(w); }
+    /* The named locals' ranges come after the code: count the active ones per pc (a running
+       sum of +1 at each start and -1 at each end), then check the code with them. */
+    int *named = calloc(ncode + 1, sizeof *named);
     size_t nloc = read_count(w, 3);
-    for (size_t k = 0; k < nloc && !w->error; k++) { skip_string(w); read_size(w); read_size(w); }
+    for (size_t k = 0; k < nloc && !w->error; k++) {
+        skip_string(w);
+        size_t start = read_size(w), end = read_size(w);
+        if (named != NULL && start < end && end <= ncode + 1) { named[start]++; if (end <= ncode) named[end]--; }
+    }
+    if (named != NULL) for (size_t pc = 1; pc <= ncode; pc++) named[pc] += named[pc - 1];
     size_t nupname = read_count(w, 1);
     for (size_t k = 0; k < nupname && !w->error; k++) skip_string(w);
+    /* Without the counts (no memory), every register is taken as a temporary: never an underestimate. */
+    if (!w->error) check_code(w, code, ncode, named);
+    free(named);
 }
 
 /* The header lua_dump writes for this build: signature, version 5.4, format 0, conversion check
@@ -310,7 +325,11 @@ static int fix_protected(lua_State *L) {
 }
 
 int shim_fix_compiled(lua_State *L) {
-    if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
+    if (!lua_checkstack(L, 4)) {
+        lua_pop(L, 1);                 /* the error replaces the function, as below */
+        lua_pushliteral(L, "not enough stack to check the compiled chunk");
+        return LUA_ERRMEM;
+    }
     if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1)) {
         lua_pushliteral(L, "shim_fix_compiled: a Lua function expected");
         return LUA_ERRRUN;

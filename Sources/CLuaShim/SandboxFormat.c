@@ -241,6 +241,7 @@ int shim_str_format(lua_State *L) {
             return luaL_error(L, "invalid conversion '%s' to 'format'", spec);
         }
         luaL_addsize(&b, (size_t)written);
+        shim_charge(&work, (size_t)written);
     }
     luaL_pushresult(&b);
     return 1;

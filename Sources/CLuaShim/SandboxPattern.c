@@ -325,9 +325,9 @@ static size_t start_offset(lua_Integer position, size_t length) {
 }
 
 static int has_specials(shim_work *work, const char *p, size_t lp) {
-    static unsigned char special[256];
-    static int ready = 0;   /* benign race: every thread writes the same bytes */
-    if (!ready) { for (const char *c = SPECIALS; *c; c++) special[(unsigned char)*c] = 1; ready = 1; }
+    static const unsigned char special[256] = {
+        ['^'] = 1, ['$'] = 1, ['*'] = 1, ['+'] = 1, ['?'] = 1, ['.'] = 1, ['('] = 1, ['['] = 1, ['%'] = 1, ['-'] = 1,
+    };   /* SPECIALS, as a table */
     for (size_t i = 0; i < lp;) {
         size_t stop = lp - i > SHIM_WORK_QUANTUM ? i + SHIM_WORK_QUANTUM : lp;
         for (size_t j = i; j < stop; j++) if (special[(unsigned char)p[j]]) return 1;

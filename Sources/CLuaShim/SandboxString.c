@@ -32,7 +32,7 @@ static int string_rep(lua_State *L) {
     lantern_state *state = shim_state(L);
     if (state->limit != 0 && state->enforcing && total > state->limit - (state->used < state->limit ? state->used : state->limit)) {
         /* It cannot fit: fail now, as the allocator would, instead of after a long copy. */
-        atomic_store(&state->memory_exceeded, 1);
+        shim_hit_memory_limit(state);
         shim_check_limits(L);
     }
     shim_work work;

@@ -90,6 +90,10 @@ int shim_limit_hit(lua_State *L);
    limit is hit), so that the next instruction of any of them raises the limit's error. */
 void shim_set_limit_hooks(lantern_state *state);
 
+/* Marks the memory limit hit (sticky for the invocation) and sets the limit's hooks: what the
+   allocator does on refusing, for the places that refuse before allocating (string.rep, host copies). */
+void shim_hit_memory_limit(lantern_state *state);
+
 /* C stack (CStack.c): sets the floor for a call starting on this thread, and raises "C stack
    overflow" when the running C code is below it. */
 void shim_set_stack_floor(lantern_state *state);

@@ -91,6 +91,8 @@ extension LuaState {
           end
           if t == nil then t = now() end
           if type(t) ~= "number" then error("bad argument #2 to 'date' (number expected, got " .. type(t) .. ")", 2) end
+          -- Lua's os.date runs strftime per conversion in C with no look at the deadline.
+          if #format > 256 then error("bad argument #1 to 'date' (a format of " .. #format .. " bytes is longer than the sandbox's 256)", 2) end
           if format:sub(1, 1) == "!" then return raw_date(format, t) end
           local result = raw_date("!" .. format, t + utc_offset(t))
           if type(result) == "table" then result.isdst = false end

@@ -27,6 +27,12 @@ struct LuaStack {
             while table.entries[.integer(Int64(arrayCount) + 1)] != nil { arrayCount += 1 }
             lua_createtable(L, arrayCount, Int32(table.entries.count) - arrayCount)
             for (key, item) in table.entries {
+                // lua_rawset raises on a nil or NaN key, and this push runs unprotected.
+                switch key {
+                case .nil_, .opaque: throw LuaError.conversion("a table key cannot be nil")
+                case .number(let number) where number.isNaN: throw LuaError.conversion("a table key cannot be NaN")
+                default: break
+                }
                 try push(key)
                 try push(item)
                 lua_rawset(L, -3)

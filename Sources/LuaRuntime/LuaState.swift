@@ -111,9 +111,15 @@ public final class LuaState {
         } catch {
             lua_settop(L, 0)
             // Pushed while the memory limit is lifted: an error echoing a huge argument is cut.
-            let message = String(describing: error)
-            stack.pushString(message.utf8.count <= Self.maximumErrorBytes ? message
-                             : String(decoding: message.utf8.prefix(Self.maximumErrorBytes), as: UTF8.self))
+            var message = String(describing: error)
+            if message.utf8.count > Self.maximumErrorBytes {
+                // Cut on a character boundary: back off UTF-8 continuation bytes (10xxxxxx).
+                let bytes = Array(message.utf8)
+                var end = Self.maximumErrorBytes
+                while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                message = String(decoding: bytes[..<end], as: UTF8.self)
+            }
+            stack.pushString(message)
             return -1
         }
     }

@@ -60,6 +60,8 @@ struct TextRulesTests {
         }
         #expect(throws: CRMError.self) { try TextRules.optional(huge, field: "source", max: 100) }
         #expect(ContinuousClock.now - started < .milliseconds(500))
+        // Surrounding white space is not counted: a short name padded with spaces is kept.
+        #expect(try TextRules.required("An" + String(repeating: " ", count: 5_000), field: "name", max: 200) == "An")
         // Up to four times the limit is normalized first: 600 bytes that compose to 400 fit in 400.
         #expect(try TextRules.required(String(repeating: "e\u{301}", count: 200), field: "name", max: 400).utf8.count == 400)
     }

@@ -22,6 +22,15 @@ struct SpecCrashTests {
         }
     }
 
+    /// User and system CPU time of `pid`, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+    static func cpuTicks(of pid: Int32) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return user + system
+    }
+
     static func commandLine(of pid: Int32) -> String {
         let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
         return String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
@@ -61,7 +70,8 @@ struct SpecCrashTests {
                 if victim == nil { usleep(20_000) }
             }
             let child = try #require(victim, "no child process ran a_spec.lua")
-            usleep(500_000)
+            // Into the spinning test (the first test done): at least half a second of CPU used.
+            while Self.cpuTicks(of: child) < 50, Date() < deadline { usleep(20_000) }
             kill(child, signal)
             let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()

@@ -209,6 +209,34 @@ struct SandboxSecondPassTests {
         #expect(error?.kind == .timeLimit, "\(String(describing: error))")
     }
 
+    @Test("a memory limit refused before allocating (string.rep, a host copy) stops pending __close handlers too")
+    func limitsFoundBeforeAllocatingStopCloses() throws {
+        let lua = try SandboxedLua(memoryLimit: 16 << 20)
+        let started = ContinuousClock.now
+        let error = lua.failure(of: """
+            local x <close> = setmetatable({}, {__close = function() local t = os.clock() while os.clock() - t < 0.5 do end end})
+            string.rep('x', 1e9)
+            """, timeLimitMilliseconds: 1_000)
+        #expect(error?.kind == .memoryLimit, "\(String(describing: error))")
+        #expect(ContinuousClock.now - started < .milliseconds(300))
+    }
+
+    @Test("os.date refuses formats past 256 bytes (Lua's runs strftime per conversion unchecked)")
+    func dateFormatsAreBounded() throws {
+        let lua = try SandboxedLua()
+        #expect(lua.failure(of: "os.date(('%d'):rep(4e6))")?.message.contains("longer than the sandbox's 256") == true)
+        #expect(try lua.run("return os.date('!%Y-%m-%d', 0)") == "1970-01-01")
+    }
+
+    @Test("reassigning a named local through a table many times is not a chain of reads")
+    func namedLocalsEndChains() throws {
+        let lua = try SandboxedLua()
+        let code = "local v = {} v.n = v " + String(repeating: "v = v.n ", count: 400) + "return v.n == v"
+        #expect(try lua.run(code) == true)
+        let inLoad = "return load(...)()"
+        #expect(try lua.lua.call(try lua.lua.load(inLoad, chunkName: "main.lua"), [.string(code)], timeLimitMilliseconds: 1_000).first == true)
+    }
+
     // MARK: Smaller holes
 
     @Test("os.time refuses fields a C int cannot hold, as Lua does",

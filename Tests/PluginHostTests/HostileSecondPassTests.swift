@@ -253,7 +253,8 @@ struct HostileSecondPassTests {
         for line in lines {
             #expect(line.hasSuffix("… (cut)"))
             let kept = line.dropLast("… (cut)".count)
-            #expect(kept.utf8.count <= PluginLog.maximumLineBytes && kept.utf8.count > PluginLog.maximumLineBytes - 4)
+            #expect(line.utf8.count <= PluginLog.maximumLineBytes && line.utf8.count > PluginLog.maximumLineBytes - 4)
+            #expect(kept.utf8.count <= PluginLog.maximumLineBytes - PluginLog.cutMark.utf8.count)
         }
         #expect(lines[1].dropLast("… (cut)".count).allSatisfy { $0 == "ệ" })
     }

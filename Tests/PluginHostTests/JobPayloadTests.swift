@@ -42,7 +42,9 @@ struct JobPayloadTests {
 
     @Test("a stored payload that is cut short or not JSON is refused")
     func refusesDamagedText() {
-        for damaged in [#"["customer",37,"owner"]"#, #"["customer",37"#, "", #"{"x":1}"#] {
+        let nanBits = Double.nan.bitPattern
+        for damaged in [#"["customer",37,"owner"]"#, #"["customer",37"#, "", #"{"x":1}"#, "[1,2]x", #"["\ud800",1]"#,
+                        "[{\"n\":\(nanBits)},1]", "{\"t\":[{\"k\":{\"n\":\(nanBits)},\"v\":{\"i\":1}}]}", "[99999999999999999999,1]"] {
             #expect(throws: (any Error).self, "\(damaged)") { try JobPayload.decode(damaged) }
         }
     }

@@ -99,7 +99,13 @@ enum TextRules {
     /// limit is refused before normalizing it: normalizing a 100 MB text a plugin passed would take
     /// longer than its whole budget.
     static func checkRawLength(_ value: String, field: String, max: Int) throws {
-        let bytes = value.utf8.count
+        let utf8 = value.utf8
+        guard utf8.count > 4 * max else { return }
+        // Surrounding white space is trimmed before storing: not counted here either.
+        let isSpace = { (byte: UInt8) in byte == 0x20 || (0x09...0x0D).contains(byte) }
+        let leading = utf8.prefix(while: isSpace).count
+        let trailing = leading == utf8.count ? 0 : utf8.reversed().prefix(while: isSpace).count
+        let bytes = utf8.count - leading - trailing
         guard bytes > 4 * max else { return }
         throw CRMError.invalid(field: field, reason: "must be at most \(max) bytes of UTF-8 (got \(bytes))")
     }

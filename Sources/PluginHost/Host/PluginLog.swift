@@ -18,6 +18,7 @@ final class PluginLog: @unchecked Sendable {
     static let capacity = 2_000
     /// A longer line is cut to this many bytes of UTF-8, on a character boundary.
     static let maximumLineBytes = 4_000
+    static let cutMark = "… (cut)"
 
     private static let counterLock = NSLock()
     nonisolated(unsafe) private static var counter = 0
@@ -33,7 +34,7 @@ final class PluginLog: @unchecked Sendable {
             return Self.counter
         }
         if line.message.utf8.count > Self.maximumLineBytes {
-            line.message = line.message.prefix(utf8Bytes: Self.maximumLineBytes) + "… (cut)"
+            line.message = line.message.prefix(utf8Bytes: Self.maximumLineBytes - Self.cutMark.utf8.count) + Self.cutMark
         }
         lock.withLock {
             if lines.count < Self.capacity {

@@ -58,7 +58,9 @@ struct JobPayloadParser {
         guard items.count % 2 == 0 else { throw damaged("a table's last key has no value") }
         var entries: [LuaValue: LuaValue] = [:]
         entries.reserveCapacity(items.count / 2)
-        for index in stride(from: 0, to: items.count, by: 2) where entries[items[index]] == nil {
+        for index in stride(from: 0, to: items.count, by: 2) {
+            try checkKey(items[index])
+            guard entries[items[index]] == nil else { continue }
             entries[items[index]] = items[index + 1]
         }
         return LuaTable(entries)
@@ -112,12 +114,18 @@ struct JobPayloadParser {
             }
             try expect("}")
             guard let key, let item else { throw damaged("an entry without its key or value") }
+            try checkKey(key)
             if entries[key] == nil { entries[key] = item }
             skipSpace()
             if peek() == UInt8(ascii: ",") { at += 1; continue }
             try expect("]")
             return LuaTable(entries)
         }
+    }
+
+    /// A NaN can never be a Lua table key (pushing one would make Lua raise outside any protection).
+    private func checkKey(_ key: LuaValue) throws {
+        if case .number(let number) = key, number.isNaN { throw damaged("a table key that is NaN") }
     }
 
     // MARK: Scalars
