@@ -233,23 +233,22 @@ lantern_state *shim_state(lua_State *L) {
     return ud;
 }
 
-int shim_limit_hit(lua_State *L) {
-    lantern_state *state = shim_state(L);
-    return atomic_load(&state->time_exceeded) || atomic_load(&state->memory_exceeded);
+/* Which limit the running invocation has hit (LANTERN_LIMIT_*), the time limit first. */
+static int limit_kind(lantern_state *state) {
+    if (atomic_load(&state->time_exceeded)) return LANTERN_LIMIT_TIME;
+    if (atomic_load_explicit(&state->memory_exceeded, memory_order_relaxed)) return LANTERN_LIMIT_MEMORY;
+    return LANTERN_LIMIT_NONE;
 }
+
+int shim_limit_hit(lua_State *L) { return limit_kind(shim_state(L)) != LANTERN_LIMIT_NONE; }
+
+int lantern_limit_hit(lua_State *L) { return limit_kind(shim_state(L)); }
 
 void shim_check_limits(lua_State *L) {
     lantern_state *state = shim_state(L);
     if (atomic_load(&state->time_exceeded)) luaL_error(L, "time limit exceeded");
     /* No allocation is possible now: raise the interned message without a position. */
     if (atomic_load(&state->memory_exceeded)) { lua_pushliteral(L, "memory limit exceeded"); lua_error(L); }
-}
-
-int lantern_limit_hit(lua_State *L) {
-    lantern_state *state = shim_state(L);
-    if (atomic_load(&state->time_exceeded)) return LANTERN_LIMIT_TIME;
-    if (atomic_load_explicit(&state->memory_exceeded, memory_order_relaxed)) return LANTERN_LIMIT_MEMORY;
-    return LANTERN_LIMIT_NONE;
 }
 
 int lantern_charge_copy(lua_State *L, size_t bytes) {
@@ -366,9 +365,7 @@ static int end_limited(lantern_state *state, unsigned time_ms) {
     state->enforcing = 0;
     if (time_ms > 0) disarm(state);
     clear_limit_hooks(state);
-    int limit = LANTERN_LIMIT_NONE;
-    if (atomic_load(&state->time_exceeded)) limit = LANTERN_LIMIT_TIME;
-    else if (atomic_load(&state->memory_exceeded)) limit = LANTERN_LIMIT_MEMORY;
+    int limit = limit_kind(state);
     /* The host may allocate again (the error message, its own pushes). Only this thread (the
        allocator's) ever writes this flag. */
     atomic_store_explicit(&state->memory_exceeded, 0, memory_order_relaxed);
@@ -407,14 +404,20 @@ int lantern_call(lantern_state *state, int nargs, int nresults, unsigned time_ms
     return status;
 }
 
+size_t lantern_utf8_cut(const char *s, size_t length, size_t maximum) {
+    if (length <= maximum) return length;
+    size_t n = maximum;
+    /* Back off UTF-8 continuation bytes (10xxxxxx) to the start of the character the cut falls in. */
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return n;
+}
+
 void lantern_pop_error(lua_State *L, char *buffer, size_t size) {
     if (size == 0) return;
     if (lua_type(L, -1) == LUA_TSTRING) {
         size_t len = 0;
         const char *message = lua_tolstring(L, -1, &len);
-        size_t n = len < size - 1 ? len : size - 1;
-        /* A cut message ends on a character boundary: back off UTF-8 continuation bytes. */
-        if (n < len) while (n > 0 && ((unsigned char)message[n] & 0xC0) == 0x80) n--;
+        size_t n = lantern_utf8_cut(message, len, size - 1);
         memcpy(buffer, message, n);
         buffer[n] = '\0';
     } else {

@@ -133,6 +133,12 @@ static void copy_ordered(char *to, const char *from, int size, int little) {
     else for (int i = 0; i < size; i++) to[i] = from[size - 1 - i];
 }
 
+/* Appends the `size` bytes of a float at `x` in the byte order asked for. */
+static void add_ordered(luaL_Buffer *b, const void *x, int size, int little) {
+    copy_ordered(luaL_prepbuffsize(b, (size_t)size), (const char *)x, size, little);
+    luaL_addsize(b, (size_t)size);
+}
+
 /* Whether s holds a zero byte among its first `length`, looked for a quantum at a time. */
 static int has_zero(Packer *k, const char *s, size_t length) {
     for (size_t done = 0; done < length;) {
@@ -178,20 +184,17 @@ int shim_str_pack(lua_State *L) {
         }
         case K_FLOAT: {
             float x = (float)luaL_checknumber(L, arg);
-            copy_ordered(luaL_prepbuffsize(&b, sizeof x), (const char *)&x, (int)sizeof x, k.little);
-            luaL_addsize(&b, (size_t)size);
+            add_ordered(&b, &x, (int)sizeof x, k.little);
             break;
         }
         case K_NUMBER: {
             lua_Number x = luaL_checknumber(L, arg);
-            copy_ordered(luaL_prepbuffsize(&b, sizeof x), (const char *)&x, (int)sizeof x, k.little);
-            luaL_addsize(&b, (size_t)size);
+            add_ordered(&b, &x, (int)sizeof x, k.little);
             break;
         }
         case K_DOUBLE: {
             double x = (double)luaL_checknumber(L, arg);
-            copy_ordered(luaL_prepbuffsize(&b, sizeof x), (const char *)&x, (int)sizeof x, k.little);
-            luaL_addsize(&b, (size_t)size);
+            add_ordered(&b, &x, (int)sizeof x, k.little);
             break;
         }
         case K_CHAR: {

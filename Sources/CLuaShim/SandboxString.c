@@ -29,12 +29,8 @@ static int string_rep(lua_State *L) {
     size_t piece = length + separator_length;
     if (piece < length || piece > (size_t)LUA_MAXINTEGER / (size_t)n) return luaL_error(L, "resulting string too large");
     size_t total = (size_t)n * length + (size_t)(n - 1) * separator_length;
-    lantern_state *state = shim_state(L);
-    if (state->limit != 0 && state->enforcing && total > state->limit - (state->used < state->limit ? state->used : state->limit)) {
-        /* It cannot fit: fail now, as the allocator would, instead of after a long copy. */
-        shim_hit_memory_limit(state);
-        shim_check_limits(L);
-    }
+    /* A result that cannot fit fails now, as the allocator would, instead of after a long copy. */
+    if (!lantern_charge_copy(L, total)) shim_check_limits(L);
     shim_work work;
     shim_work_init(&work, L);
     luaL_Buffer buffer;

@@ -4,13 +4,6 @@
 #include "shim_internal.h"
 #include <limits.h>
 
-/* How many steps a C loop takes between two looks at the limits. */
-#define CHECK_EVERY 1024
-
-static inline void tick(lua_State *L, lua_Unsigned *steps) {
-    if ((++*steps & (CHECK_EVERY - 1)) == 0) shim_check_limits(L);
-}
-
 static lua_Integer length_of(lua_State *L, int index) {
     luaL_checktype(L, index, LUA_TTABLE);
     return luaL_len(L, index);
@@ -19,7 +12,8 @@ static lua_Integer length_of(lua_State *L, int index) {
 static int table_insert(lua_State *L) {
     lua_Integer end = length_of(L, 1) + 1;   /* the first empty slot */
     lua_Integer position = end;
-    lua_Unsigned steps = 0;
+    shim_work work;
+    shim_work_init(&work, L);
     switch (lua_gettop(L)) {
     case 2: break;
     case 3:
@@ -28,7 +22,7 @@ static int table_insert(lua_State *L) {
         for (lua_Integer i = end; i > position; i--) {
             lua_geti(L, 1, i - 1);
             lua_seti(L, 1, i);
-            tick(L, &steps);
+            shim_step(&work);
         }
         break;
     default:
@@ -41,14 +35,15 @@ static int table_insert(lua_State *L) {
 static int table_remove(lua_State *L) {
     lua_Integer size = length_of(L, 1);
     lua_Integer position = luaL_optinteger(L, 2, size);
-    lua_Unsigned steps = 0;
+    shim_work work;
+    shim_work_init(&work, L);
     if (position != size)
         luaL_argcheck(L, (lua_Unsigned)position - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
     lua_geti(L, 1, position);
     for (; position < size; position++) {
         lua_geti(L, 1, position + 1);
         lua_seti(L, 1, position);
-        tick(L, &steps);
+        shim_step(&work);
     }
     lua_pushnil(L);
     lua_seti(L, 1, position);
@@ -62,7 +57,8 @@ static int table_move(lua_State *L) {
     int destination = lua_isnoneornil(L, 5) ? 1 : 5;
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checktype(L, destination, LUA_TTABLE);
-    lua_Unsigned steps = 0;
+    shim_work work;
+    shim_work_init(&work, L);
     if (last >= first) {
         luaL_argcheck(L, first > 0 || last < LUA_MAXINTEGER + first, 3, "too many elements to move");
         lua_Integer count = last - first + 1;
@@ -72,7 +68,7 @@ static int table_move(lua_State *L) {
             lua_Integer offset = forward ? i : count - 1 - i;
             lua_geti(L, 1, first + offset);
             lua_seti(L, destination, target + offset);
-            tick(L, &steps);
+            shim_step(&work);
         }
     }
     lua_pushvalue(L, destination);
@@ -112,10 +108,11 @@ static int table_unpack(lua_State *L) {
     lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)i;   /* one less than the count: no overflow */
     if (n >= (unsigned int)INT_MAX || !lua_checkstack(L, (int)(++n)))
         return luaL_error(L, "too many results to unpack");
-    lua_Unsigned steps = 0;
+    shim_work work;
+    shim_work_init(&work, L);
     for (; i < e; i++) {
         lua_geti(L, 1, i);
-        tick(L, &steps);
+        shim_step(&work);
     }
     lua_geti(L, 1, e);
     return (int)n;
@@ -126,13 +123,13 @@ static int table_unpack(lua_State *L) {
 typedef struct {
     lua_State *L;
     int has_comparator;
-    lua_Unsigned steps;
+    shim_work work;
 } Sorter;
 
 /* Whether slot a's value sorts before slot b's. */
 static int slot_less(Sorter *sorter, lua_Integer a, lua_Integer b) {
     lua_State *L = sorter->L;
-    tick(L, &sorter->steps);
+    shim_step(&sorter->work);
     int result;
     if (sorter->has_comparator) {
         lua_pushvalue(L, 2);
@@ -171,7 +168,7 @@ static int table_sort(lua_State *L) {
     lua_Integer n = length_of(L, 1);
     if (n <= 1) return 0;
     luaL_argcheck(L, n < INT_MAX, 1, "array too big");
-    Sorter sorter = { L, !lua_isnoneornil(L, 2), 0 };
+    Sorter sorter = { L, !lua_isnoneornil(L, 2), { L, 0 } };
     if (sorter.has_comparator) luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_settop(L, 2);
     for (lua_Integer start = n / 2; start >= 1; start--) sift_down(&sorter, start, n);

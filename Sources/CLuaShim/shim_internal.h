@@ -152,16 +152,11 @@ int shim_str_match(lua_State *L);
 int shim_str_gmatch(lua_State *L);
 int shim_str_gsub(lua_State *L);
 
-#endif
-
-/* ---- bounded work ---- */
+/* ---- Bounded work ---- */
 /* design.md rule 9: a C loop over script data looks at the limits after at most SHIM_WORK_QUANTUM
    bytes of work (bytes scanned, compared or copied); a step that touches no bytes (a pattern
    backtracking, a table slot) counts as SHIM_STEP_BYTES, so 1,024 steps make one quantum. One copy
-   or scan of a value that already exists may be charged after the fact as its size. (Guarded on
-   its own: it stands after the header's include guard.) */
-#ifndef SHIM_BOUNDED_WORK_H
-#define SHIM_BOUNDED_WORK_H
+   or scan of a value that already exists may be charged after the fact as its size. */
 #define SHIM_WORK_QUANTUM ((size_t)64 * 1024)
 #define SHIM_STEP_BYTES ((size_t)64)
 
@@ -193,17 +188,15 @@ int shim_str_pack(lua_State *L);
 int shim_str_unpack(lua_State *L);
 int shim_str_packsize(lua_State *L);
 void shim_install_utf8(lua_State *L);
-#endif
-/* ---- bounded work ---- */
 
-/* ---- SandboxCompiled.c ---- */
-/* (After the include guard on purpose: only declarations, which C allows to repeat.)
-   Checks the Lua function on the stack top right after it was compiled from text, for the
-   code-generation bugs of Lua 5.4.4 that scripts can reach (docs/lua-5.4.4-bugs.md): corrects
+/* ---- Compiled chunks ---- */
+/* SandboxCompiled.c: checks the Lua function on the stack top right after it was compiled from
+   text, for the code-generation bugs of Lua 5.4.4 that scripts can reach (docs/lua-5.4.4-bugs.md): corrects
    the closing of generic for loops left by 'break' (the function is replaced by a corrected one,
    with the same upvalues) and refuses chains of table reads that would make error messages
    recurse without bound. Never raises: runs protected and returns LUA_OK with the function to use
    in place of the original, or an error status with the message in its place. Needs the function
    to be a Lua function; costs one lua_dump and one pass over it (a reload only when corrected). */
 int shim_fix_compiled(lua_State *L);
-/* ---- SandboxCompiled.c ---- */
+
+#endif

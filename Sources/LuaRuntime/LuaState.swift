@@ -113,11 +113,10 @@ public final class LuaState {
             // Pushed while the memory limit is lifted: an error echoing a huge argument is cut.
             var message = String(describing: error)
             if message.utf8.count > Self.maximumErrorBytes {
-                // Cut on a character boundary: back off UTF-8 continuation bytes (10xxxxxx).
-                let bytes = Array(message.utf8)
-                var end = Self.maximumErrorBytes
-                while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
-                message = String(decoding: bytes[..<end], as: UTF8.self)
+                message = message.withUTF8 { bytes in
+                    let end = bytes.withMemoryRebound(to: CChar.self) { lantern_utf8_cut($0.baseAddress, $0.count, Self.maximumErrorBytes) }
+                    return String(decoding: bytes[..<end], as: UTF8.self)
+                }
             }
             stack.pushString(message)
             return -1

@@ -95,6 +95,10 @@ int lantern_limit_hit(lua_State *L);
 /// the memory limit hit (the invocation fails with it once the host function returns) and returns 0.
 int lantern_charge_copy(lua_State *L, size_t bytes);
 
+/// The length of the longest prefix of the `length` bytes of UTF-8 at `s` that is at most
+/// `maximum` bytes and ends on a character boundary (a cut never leaves half a character).
+size_t lantern_utf8_cut(const char *s, size_t length, size_t maximum);
+
 /// Pops the error on the stack top and copies a printable form into `buffer`,
 /// without running any metamethod of the error object (design.md rule 3).
 void lantern_pop_error(lua_State *L, char *buffer, size_t size);

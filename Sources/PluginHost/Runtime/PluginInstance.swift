@@ -54,6 +54,7 @@ final class PluginInstance {
         self.lua = lua
         try CRMBindings.install(in: lua, for: self)
         var budget = LoadBudget(milliseconds: timeLimit)
+        let mainPath = bundle.folder.appendingPathComponent("main.lua").path
         for (path, source) in bundle.modules.sorted(by: { $0.key < $1.key }) {
             lua.release(try compile(source, path, budget: &budget))
         }
@@ -64,20 +65,20 @@ final class PluginInstance {
         do {
             (module, type) = try lua.callKeepingResult(main, timeLimitMilliseconds: try budget.remaining(for: "main.lua"))
         } catch let error as LuaError where error.kind == .timeLimit {
-            throw PluginLoadError(file: bundle.folder.appendingPathComponent("main.lua").path, problem: budget.exceeded)
+            throw PluginLoadError(file: mainPath, problem: budget.exceeded)
         }
         guard type == "table" else {
-            throw PluginLoadError(file: bundle.folder.appendingPathComponent("main.lua").path,
+            throw PluginLoadError(file: mainPath,
                                   problem: "must return the module table (a table of hook functions), returned a \(type) value")
         }
         self.module = module
         let names = lua.functionNames(in: module, limit: Self.maximumFunctions)
         guard names.count <= Self.maximumFunctions else {
-            throw PluginLoadError(file: bundle.folder.appendingPathComponent("main.lua").path,
+            throw PluginLoadError(file: mainPath,
                                   problem: "the module table has more than \(Self.maximumFunctions) functions")
         }
         functions = Set(names)
-        _ = try budget.remaining(for: bundle.folder.appendingPathComponent("main.lua").path)
+        _ = try budget.remaining(for: mainPath)
         for kind in DomainEvent.Kind.allCases where functions.contains(kind.hookName) {
             hookFunctions[Int(kind.ordinal)] = try lua.reference(toFunction: kind.hookName, in: module)
         }
